@@ -1,0 +1,127 @@
+/*
+ * Region allocator (see arena.h).  Memory comes in chunks of at least
+ * ARENA_CHUNK bytes; a request larger than a chunk gets a chunk of its own.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "xmalloc.h"
+
+#define ARENA_CHUNK	(256 * 1024)
+#define ARENA_ALIGN	(sizeof(max_align_t))
+
+struct arena_chunk {
+	struct arena_chunk	*next;
+	size_t			 size;
+	size_t			 used;
+	max_align_t		 data[];
+};
+
+struct arena {
+	struct arena_chunk	*head;
+	size_t			 total;
+};
+
+struct arena *
+arena_new(void)
+{
+	return xcalloc(1, sizeof(struct arena));
+}
+
+void
+arena_free(struct arena *a)
+{
+	struct arena_chunk	*c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+void *
+arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_chunk	*c;
+	size_t			 csize;
+	void			*p;
+
+	if (size > SIZE_MAX - ARENA_ALIGN)
+		abort();
+	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (size == 0)
+		size = ARENA_ALIGN;
+	c = a->head;
+	if (c == NULL || c->size - c->used < size) {
+		csize = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+		c = xmalloc(sizeof *c + csize);
+		c->size = csize;
+		c->used = 0;
+		if (a->head != NULL && size > ARENA_CHUNK) {
+			/* Keep the current chunk in front: it still has room. */
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = (char *)c->data + c->used;
+	c->used += size;
+	a->total += size;
+	memset(p, 0, size);
+	return p;
+}
+
+void *
+arena_allocarray(struct arena *a, size_t nmemb, size_t size)
+{
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		abort();
+	return arena_alloc(a, nmemb * size);
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char	*p;
+
+	p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *
+arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*tmp, *p;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = xvasprintf(&tmp, fmt, ap);
+	va_end(ap);
+	p = arena_strndup(a, tmp, (size_t)n);
+	free(tmp);
+	return p;
+}
+
+size_t
+arena_used(const struct arena *a)
+{
+	return a->total;
+}
