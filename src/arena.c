@@ -12,7 +12,8 @@
 #include "xmalloc.h"
 
 #define ARENA_CHUNK	(256 * 1024)
-#define ARENA_ALIGN	(sizeof(max_align_t))
+/* Enough for pointers and 64-bit integers, all the arena ever holds. */
+#define ARENA_ALIGN	((size_t)8)
 
 struct arena_chunk {
 	struct arena_chunk	*next;
@@ -64,14 +65,8 @@ arena_alloc(struct arena *a, size_t size)
 		c = xmalloc(sizeof *c + csize);
 		c->size = csize;
 		c->used = 0;
-		if (a->head != NULL && size > ARENA_CHUNK) {
-			/* Keep the current chunk in front: it still has room. */
-			c->next = a->head->next;
-			a->head->next = c;
-		} else {
-			c->next = a->head;
-			a->head = c;
-		}
+		c->next = a->head;
+		a->head = c;
 	}
 	p = (char *)c->data + c->used;
 	c->used += size;
@@ -118,6 +113,29 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	p = arena_strndup(a, tmp, (size_t)n);
 	free(tmp);
 	return p;
+}
+
+void
+arena_mark(const struct arena *a, struct arena_mark *m)
+{
+	m->chunk = a->head;
+	m->used = a->head != NULL ? a->head->used : 0;
+	m->total = a->total;
+}
+
+void
+arena_rewind(struct arena *a, const struct arena_mark *m)
+{
+	struct arena_chunk	*c;
+
+	while (a->head != NULL && a->head != m->chunk) {
+		c = a->head;
+		a->head = c->next;
+		free(c);
+	}
+	if (a->head != NULL)
+		a->head->used = m->used;
+	a->total = m->total;
 }
 
 size_t

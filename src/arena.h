@@ -20,6 +20,19 @@ char		*arena_strdup(struct arena *, const char *);
 char		*arena_strndup(struct arena *, const char *, size_t);
 char		*arena_printf(struct arena *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/*
+ * A mark remembers how far the arena was filled; arena_rewind() frees
+ * everything allocated since, so that a reader can parse one entry after
+ * another in the same memory.
+ */
+struct arena_mark {
+	void	*chunk;
+	size_t	 used;
+	size_t	 total;
+};
+
+void		 arena_mark(const struct arena *, struct arena_mark *);
+void		 arena_rewind(struct arena *, const struct arena_mark *);
 /* Total bytes handed out, for tests and benchmarks. */
 size_t		 arena_used(const struct arena *);
 

@@ -37,6 +37,7 @@ struct diags;
 struct ynode;
 
 #define INV_UNSET	(-1)
+#define INV_MAX_GROUPS	(1U << 18)
 
 enum tristate {
 	TRISTATE_UNSET = -1,
@@ -83,7 +84,7 @@ struct winrm_opts {
 	int		 port;			/* or INV_UNSET */
 	const char	*scheme;		/* "https" or "http" */
 	const char	*path;			/* "/wsman" */
-	const char	*auth;			/* basic|negotiate|ntlm|kerberos */
+	const char	*auth;		/* basic|negotiate|ntlm|kerberos */
 	const char	*password_env;
 	const char	*password_file;
 	const char	*ca_file;
@@ -270,10 +271,21 @@ struct host	*inventory_put_host(struct inventory *, const struct host *h,
 		    unsigned src, struct diags *);
 /* Fills every unset field of dst from src (defaults, merging). */
 void		 host_fill_unset(struct host *dst, const struct host *src);
+/*
+ * host_fill_unset(), and also adds src's tags and the vars dst does not
+ * set: what a host takes from its defaults, or from an earlier source.
+ */
+void		 host_inherit(struct inventory *, struct host *dst,
+		    const struct host *src);
 /* Gets or creates a site; a description given twice must agree. */
 struct inv_site	*inventory_add_site(struct inventory *, const char *name,
 		    const struct srcpos *);
-/* Gets or creates an explicit group, and adds references to it. */
+/*
+ * Gets or creates an explicit group, and adds references to it.  Groups
+ * never move: a returned pointer stays valid for the inventory's life.
+ * Returns NULL only past INV_MAX_GROUPS groups (inventory_finish() then
+ * reports it).
+ */
 struct inv_group *inventory_add_group(struct inventory *, const char *name,
 		    const struct srcpos *);
 void		 inventory_group_add_host(struct inventory *,
@@ -309,6 +321,14 @@ int		 host_set_text(struct inventory *, struct host *,
 		    const struct srcpos *, struct diags *);
 
 /*
+ * The keys host_set_text() knows under prefix ("ssh.", "winrm." or "" for
+ * the top level), without the prefix; for did-you-mean lists.  Stores up
+ * to max pointers to static strings and returns how many there are.
+ */
+size_t		 host_text_keys(const char *prefix, const char **out,
+		    size_t max);
+
+/*
  * Value checks shared by every reader.  Each returns 0 and stores the
  * value, or -1 and writes a short reason (no position) into why.
  */
@@ -318,8 +338,15 @@ int		 inv_parse_duration(const char *, int64_t *ms,
 		    const char **why);
 int		 inv_parse_transport(const char *, enum transport_kind *,
 		    const char **why);
-/* Returns the canonical os name for s ("linux", "windows", ...) or NULL. */
+/*
+ * Returns the canonical os name for s or NULL.  Canonical names match
+ * exactly (any case); product strings as CMDBs write them ("Windows
+ * Server 2019 Datacenter", "Red Hat Enterprise Linux 9") are recognised
+ * too.
+ */
 const char	*inv_canon_os(const char *s);
+/* 1 for true/yes/on/1, 0 for false/no/off/0, -1 otherwise (any case). */
+int		 inv_parse_bool(const char *);
 /* Host, group, site and tag names: [A-Za-z0-9_.-], not starting with '-'. */
 bool		 inv_valid_name(const char *);
 /* True for var names that hold secrets (passwords, tokens, keys). */
@@ -332,7 +359,13 @@ extern const size_t inv_nos_names;
 extern const char *const inv_transport_names[];
 extern const size_t inv_ntransport_names;
 
-/* Per-format readers, for inventory_load_buffer() and the fuzzers. */
+/*
+ * Per-format readers, for inventory_load_buffer() and the fuzzers.
+ * inv_read_native_text() parses the text itself, streaming the host
+ * entries, so that a large inventory never exists as a whole YAML tree.
+ */
+int		 inv_read_native_text(struct inventory *, unsigned src,
+		    const char *data, size_t len, struct diags *);
 int		 inv_read_native(struct inventory *, unsigned src,
 		    const struct ynode *root, struct diags *);
 int		 inv_read_ansible_yaml(struct inventory *, unsigned src,

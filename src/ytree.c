@@ -26,6 +26,9 @@ struct yframe {
 	struct ynode	**items;
 	size_t		  n;
 	size_t		  cap;
+	bool		  streaming;	/* entries go to the stream */
+	struct arena_mark mark;		/* where the current entry began */
+	size_t		  anchors;	/* anchors defined before it */
 };
 
 struct yanchor {
@@ -38,7 +41,9 @@ struct ybuild {
 	const char	*name;
 	struct diags	*diags;
 	struct yframe	 stack[YTREE_MAX_DEPTH];
+	const char	*path[YTREE_MAX_DEPTH];
 	size_t		 depth;
+	const struct ystream *stream;
 	struct yanchor	*anchors;
 	size_t		 nanchors;
 	struct ynode	*root;
@@ -108,6 +113,25 @@ anchor_find(struct ybuild *b, const char *name)
 	return NULL;
 }
 
+/*
+ * Hands a finished entry of a streamed mapping to the stream, then frees
+ * what it used unless it defined an anchor.
+ */
+static void
+stream_entry(struct ybuild *b, struct yframe *f, struct ynode *value)
+{
+	struct ynode	*key = f->items[--f->n];
+
+	b->stream->entry(b->stream->arg, b->path + 1, b->depth - 1, key,
+	    value);
+	if (b->nanchors == f->anchors)
+		arena_rewind(b->arena, &f->mark);
+	else {
+		arena_mark(b->arena, &f->mark);
+		f->anchors = b->nanchors;
+	}
+}
+
 /* Attaches a finished node to the open container, or makes it the root. */
 static void
 attach(struct ybuild *b, struct ynode *n)
@@ -119,6 +143,10 @@ attach(struct ybuild *b, struct ynode *n)
 		return;
 	}
 	f = &b->stack[b->depth - 1];
+	if (f->streaming && f->n % 2 == 1) {
+		stream_entry(b, f, n);
+		return;
+	}
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 8;
 		f->items = xreallocarray(f->items, f->cap, sizeof *f->items);
@@ -129,15 +157,29 @@ attach(struct ybuild *b, struct ynode *n)
 static int
 push(struct ybuild *b, struct ynode *n, const yaml_mark_t *m)
 {
-	struct yframe	*f;
+	struct yframe	*f, *parent;
+	const char	*key = "-";
 
 	if (b->depth == YTREE_MAX_DEPTH) {
 		yerror(b, m, "nesting too deep");
 		return LB_ERR_LIMIT;
 	}
-	f = &b->stack[b->depth++];
+	if (b->depth > 0) {
+		parent = &b->stack[b->depth - 1];
+		if (parent->node->type == YNODE_MAP && parent->n % 2 == 1 &&
+		    parent->items[parent->n - 1]->type == YNODE_SCALAR)
+			key = parent->items[parent->n - 1]->str;
+	}
+	f = &b->stack[b->depth];
 	memset(f, 0, sizeof *f);
 	f->node = n;
+	b->path[b->depth++] = key;
+	if (b->stream != NULL && n->type == YNODE_MAP &&
+	    b->stream->split(b->stream->arg, b->path + 1, b->depth - 1)) {
+		f->streaming = true;
+		arena_mark(b->arena, &f->mark);
+		f->anchors = b->nanchors;
+	}
 	return 0;
 }
 
@@ -289,7 +331,8 @@ on_event(struct ybuild *b, yaml_event_t *ev)
 	case YAML_ALIAS_EVENT:
 		n = anchor_find(b, (const char *)ev->data.alias.anchor);
 		if (n == NULL) {
-			yerror(b, &ev->start_mark, "alias to an unknown anchor");
+			yerror(b, &ev->start_mark,
+			    "alias to an unknown anchor");
 			return LB_ERR_INVALID;
 		}
 		attach(b, n);
@@ -333,6 +376,14 @@ int
 ytree_parse(struct arena *arena, const char *name, const void *data,
     size_t len, struct ynode **rootp, struct diags *diags)
 {
+	return ytree_parse_stream(arena, name, data, len, NULL, rootp, diags);
+}
+
+int
+ytree_parse_stream(struct arena *arena, const char *name, const void *data,
+    size_t len, const struct ystream *stream, struct ynode **rootp,
+    struct diags *diags)
+{
 	struct ybuild	 b;
 	yaml_parser_t	 p;
 	yaml_event_t	 ev;
@@ -344,6 +395,7 @@ ytree_parse(struct arena *arena, const char *name, const void *data,
 	b.arena = arena;
 	b.name = name;
 	b.diags = diags;
+	b.stream = stream;
 	if (!yaml_parser_initialize(&p))
 		return LB_ERR_NOMEM;
 	yaml_parser_set_input_string(&p, data, len);

@@ -49,6 +49,26 @@ struct ynode {
 int		 ytree_parse(struct arena *, const char *name, const void *data,
 		    size_t len, struct ynode **rootp, struct diags *);
 
+/*
+ * Streaming: for very large documents the entries of chosen mappings are
+ * handed to entry() one at a time as they are parsed, and their memory is
+ * reused for the next entry, so that the tree never holds them all.
+ * split() is asked, for every mapping, whether its entries are streamed;
+ * path[0..depth) are the keys leading to that mapping.  A streamed
+ * mapping stays in the tree, empty.  Entries that define anchors are kept
+ * (an alias may point into them later).
+ */
+struct ystream {
+	bool	(*split)(void *arg, const char *const *path, size_t depth);
+	void	(*entry)(void *arg, const char *const *path, size_t depth,
+		    const struct ynode *key, const struct ynode *value);
+	void	*arg;
+};
+
+int		 ytree_parse_stream(struct arena *, const char *name,
+		    const void *data, size_t len, const struct ystream *,
+		    struct ynode **rootp, struct diags *);
+
 /* Map pair accessors: key and value of pair i. */
 #define YMAP_KEY(m, i)	((m)->v[2 * (i)])
 #define YMAP_VAL(m, i)	((m)->v[2 * (i) + 1])
