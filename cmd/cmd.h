@@ -1,0 +1,84 @@
+/*
+ * The command table and what every command shares.
+ *
+ * Adding a command means: a file cmd/NAME.c exporting one const struct
+ * cmd_entry, its row in the table in cmd/main.c, its section in
+ * man/lifeboat.1 (SYNOPSIS and the command list), and tests in
+ * tests/tNNNN-NAME.sh.  tests/t0010-cli.sh checks that every usage line
+ * printed by --help appears in the man page.
+ */
+#ifndef LIFEBOAT_CMD_H
+#define LIFEBOAT_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diags;
+struct inventory;
+
+/* Exit statuses, as lifeboat(1) documents them. */
+enum exit_status {
+	EXIT_OK = 0,		/* every target succeeded */
+	EXIT_FAILED = 1,	/* one or more hosts failed or unreachable */
+	EXIT_USAGE = 2,		/* usage or input error: nothing was run */
+	EXIT_HALTED = 3,	/* a rollout stopped at its failure threshold */
+	EXIT_INTERRUPTED = 130,
+};
+
+struct cmd_ctx {
+	const char	**inventories;	/* -i, in order */
+	size_t		  ninventories;
+	bool		  json;
+	int		  verbose;	/* -1 quiet, 0 normal, 1.. verbose */
+	const char	 *cmdname;	/* "inventory list", for messages */
+};
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* after "lifeboat ", one line each */
+	const char	*summary;
+	int		(*exec)(struct cmd_ctx *, int, char **);
+};
+
+extern const struct cmd_entry cmd_inventory_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+/* The options every command takes, for getopt_long tables. */
+#define CMD_COMMON_SHORT	"i:vqh"
+#define CMD_COMMON_LONG \
+	{ "inventory", required_argument, NULL, 'i' }, \
+	{ "json", no_argument, NULL, 'J' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/*
+ * Runs getopt_long over argv with the common options mixed in; handles
+ * those itself and returns each other option character as getopt does.
+ * Returns -1 at the end, 'h' for help, and '?' after printing one line
+ * about an unknown or incomplete option.
+ */
+int	 cmd_getopt(struct cmd_ctx *, int, char **, const char *,
+	    const struct option *);
+void	 cmd_error(const struct cmd_ctx *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Prints "usage: lifeboat USAGE" for e; returns EXIT_USAGE. */
+int	 cmd_usage(const struct cmd_entry *, const char *sub, bool to_stdout);
+/*
+ * Prints diagnostics to stderr, sorted: errors and warnings always (but
+ * warnings not with -q), notes unless -q.  At most max errors are shown,
+ * then a count of the rest.
+ */
+void	 cmd_print_diags(const struct cmd_ctx *, struct diags *, size_t max);
+/*
+ * Loads the inventories (-i, LIFEBOAT_INVENTORY, or the user's config
+ * file) and finishes them.  Diagnostics go to d; the caller prints them.
+ * Returns 0 or EXIT_USAGE.  *invp is set in both cases (caller frees).
+ */
+int	 cmd_load_inventory(struct cmd_ctx *, struct inventory **,
+	    struct diags *);
+/* True when stdout's locale can show UTF-8 line drawing. */
+bool	 cmd_utf8(void);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * What the commands share: option parsing with the common options mixed
+ * in, error and usage printing, diagnostics, and finding and loading the
+ * inventories.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "diag.h"
+#include "inventory.h"
+#include "xmalloc.h"
+
+void
+cmd_error(const struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("lifeboat: ", stderr);
+	if (ctx != NULL && ctx->cmdname != NULL)
+		fprintf(stderr, "%s: ", ctx->cmdname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cmd_usage(const struct cmd_entry *e, const char *sub, bool to_stdout)
+{
+	FILE		*fp = to_stdout ? stdout : stderr;
+	const char	*p, *nl;
+	int		 first = 1;
+
+	for (p = e->usage; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if (sub != NULL && strncmp(p + strlen(e->name) + 1, sub,
+		    strlen(sub)) != 0)
+			continue;
+		fprintf(fp, "%s lifeboat %.*s\n", first ? "usage:" : "      ",
+		    (int)(nl - p), p);
+		first = 0;
+	}
+	if (to_stdout)
+		fprintf(fp, "\n%s\nSee lifeboat(1).\n", e->summary);
+	return to_stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+/* Suggests the long option nearest to a mistyped one. */
+static void
+bad_long_option(const struct cmd_ctx *ctx, const char *arg,
+    const struct option *lo)
+{
+	const char	*names[64], *s;
+	char		 word[64];
+	size_t		 n = 0, len;
+
+	len = strcspn(arg + 2, "=");
+	snprintf(word, sizeof word, "%.*s", (int)len, arg + 2);
+	for (; lo->name != NULL && n < 64; lo++)
+		names[n++] = lo->name;
+	s = diag_suggest(word, names, n);
+	if (s != NULL)
+		cmd_error(ctx, "unknown option '--%s' (did you mean '--%s'?)",
+		    word, s);
+	else
+		cmd_error(ctx, "unknown option '--%s'", word);
+}
+
+int
+cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	static const struct option common[] = { CMD_COMMON_LONG,
+	    { NULL, 0, NULL, 0 } };
+	struct option	 all[64];
+	char		 so[64];
+	size_t		 n = 0, i;
+	int		 c, idx = 0;
+
+	for (i = 0; common[i].name != NULL; i++)
+		all[n++] = common[i];
+	for (i = 0; longopts != NULL && longopts[i].name != NULL &&
+	    n < 63; i++)
+		all[n++] = longopts[i];
+	memset(&all[n], 0, sizeof all[n]);
+	/* "+": stop at the first operand; ":": report missing arguments. */
+	snprintf(so, sizeof so, "+:%s%s", CMD_COMMON_SHORT,
+	    shortopts ? shortopts : "");
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, so, all, &idx);
+		switch (c) {
+		case 'i':
+			ctx->inventories = xreallocarray(ctx->inventories,
+			    ctx->ninventories + 1, sizeof *ctx->inventories);
+			ctx->inventories[ctx->ninventories++] = optarg;
+			continue;
+		case 'J':
+			ctx->json = true;
+			continue;
+		case 'v':
+			ctx->verbose = ctx->verbose < 0 ? 1 : ctx->verbose + 1;
+			continue;
+		case 'q':
+			ctx->verbose = -1;
+			continue;
+		case ':':
+			if (argv[optind - 1][0] == '-' &&
+			    argv[optind - 1][1] == '-')
+				cmd_error(ctx, "option '%s' needs a value",
+				    argv[optind - 1]);
+			else
+				cmd_error(ctx, "option '-%c' needs a value",
+				    optopt);
+			return '?';
+		case '?':
+			if (optopt != 0)
+				cmd_error(ctx, "unknown option '-%c'", optopt);
+			else
+				bad_long_option(ctx, argv[optind - 1], all);
+			return '?';
+		default:
+			return c;
+		}
+	}
+}
+
+void
+cmd_print_diags(const struct cmd_ctx *ctx, struct diags *d, size_t max)
+{
+	size_t	 i, shown = 0, hidden = 0;
+	char	*s;
+
+	diags_sort(d);
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].level != DIAG_ERROR && ctx->verbose < 0)
+			continue;
+		if (d->v[i].level == DIAG_ERROR && shown >= max) {
+			hidden++;
+			continue;
+		}
+		if (d->v[i].level == DIAG_ERROR)
+			shown++;
+		s = diag_format(&d->v[i]);
+		fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+	if (hidden > 0)
+		fprintf(stderr, "lifeboat: %zu more error%s not shown "
+		    "(inventory check shows all)\n", hidden,
+		    hidden == 1 ? "" : "s");
+}
+
+static bool
+skip_name(const char *name)
+{
+	static const char *const ends[] = {
+		"~", ".bak", ".orig", ".swp", ".retry", ".pyc", ".md",
+		".rst", ".txt",
+	};
+	size_t	 i, n = strlen(name), e;
+
+	if (name[0] == '.')
+		return true;
+	for (i = 0; i < sizeof ends / sizeof *ends; i++) {
+		e = strlen(ends[i]);
+		if (n >= e && strcasecmp(name + n - e, ends[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory is read as every inventory file in it, in name order. */
+static void
+load_dir(struct inventory *inv, const char *path, struct diags *d)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	struct stat	 st;
+	char		**names = NULL, *full;
+	size_t		 n = 0, i;
+
+	if ((dir = opendir(path)) == NULL) {
+		diag_err(d, path, 0, 0, "cannot read inventory: %s",
+		    strerror(errno));
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (skip_name(de->d_name))
+			continue;
+		xasprintf(&full, "%s/%s", path, de->d_name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = full;
+		} else
+			free(full);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof *names, cmp_cstr);
+	for (i = 0; i < n; i++) {
+		inventory_load_file(inv, names[i], INV_FORMAT_AUTO, d);
+		free(names[i]);
+	}
+	free(names);
+	if (n == 0)
+		diag_add(d, DIAG_WARNING, path, 0, 0,
+		    "no inventory files in this directory");
+}
+
+static void
+load_path(struct inventory *inv, const char *path, struct diags *d)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		load_dir(inv, path, d);
+	else
+		inventory_load_file(inv, path, INV_FORMAT_AUTO, d);
+}
+
+int
+cmd_load_inventory(struct cmd_ctx *ctx, struct inventory **invp,
+    struct diags *d)
+{
+	struct inventory	*inv;
+	const char		*env, *home, *xdg;
+	char			*list, *p, *tok, *cfg = NULL;
+	size_t			 i;
+
+	*invp = inv = inventory_new();
+	if (ctx->ninventories > 0) {
+		for (i = 0; i < ctx->ninventories; i++)
+			load_path(inv, ctx->inventories[i], d);
+	} else if ((env = getenv("LIFEBOAT_INVENTORY")) != NULL &&
+	    *env != '\0') {
+		list = xstrdup(env);
+		for (p = list; (tok = strsep(&p, ":")) != NULL;)
+			if (*tok != '\0')
+				load_path(inv, tok, d);
+		free(list);
+	} else {
+		if ((xdg = getenv("XDG_CONFIG_HOME")) != NULL && *xdg == '/')
+			xasprintf(&cfg, "%s/lifeboat/inventory.yml", xdg);
+		else if ((home = getenv("HOME")) != NULL)
+			xasprintf(&cfg, "%s/.config/lifeboat/inventory.yml",
+			    home);
+		if (cfg == NULL || access(cfg, F_OK) != 0) {
+			cmd_error(ctx, "no inventory: give -i FILE, set "
+			    "LIFEBOAT_INVENTORY, or create %s",
+			    cfg ? cfg : "~/.config/lifeboat/inventory.yml");
+			free(cfg);
+			return EXIT_USAGE;
+		}
+		load_path(inv, cfg, d);
+		free(cfg);
+	}
+	/*
+	 * Finish even after errors, so that every problem shows at once; a
+	 * source that failed to parse may add problems of its own here.
+	 */
+	if (inventory_finish(inv, d) != 0 || d->nerrors > 0)
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+bool
+cmd_utf8(void)
+{
+	const char	*cs = nl_langinfo(CODESET);
+
+	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0);
+}
