@@ -47,6 +47,12 @@ select_hosts(struct cmd_ctx *ctx, const struct inventory *inv,
 }
 
 static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static const char *
 dash(const char *s)
 {
 	return s != NULL ? s : "-";
@@ -212,7 +218,7 @@ inventory_list(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_inventory_entry, "list", true);
-		return cmd_usage(&cmd_inventory_entry, "list", false);
+		return EXIT_USAGE;
 	}
 	r = load_and_select(ctx, argc, argv, &inv, &pattern, &idx, &n);
 	if (r == EXIT_OK)
@@ -316,7 +322,7 @@ inventory_graph(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_inventory_entry, "graph", true);
-		return cmd_usage(&cmd_inventory_entry, "graph", false);
+		return EXIT_USAGE;
 	}
 	r = load_and_select(ctx, argc, argv, &inv, &pattern, &idx, &n);
 	if (r != EXIT_OK || ctx->json) {
@@ -391,7 +397,7 @@ inventory_check(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_inventory_entry, "check", true);
-		return cmd_usage(&cmd_inventory_entry, "check", false);
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		cmd_error(ctx, "unexpected argument '%s'", argv[optind]);
@@ -403,18 +409,17 @@ inventory_check(struct cmd_ctx *ctx, int argc, char **argv)
 		check_json(inv, &d);
 	} else {
 		cmd_print_diags(ctx, &d, (size_t)-1);
-		if (inv->nsources > 0 && ctx->verbose >= 0) {
-			for (i = 0; i < inv->nsources; i++)
-				printf("%s: %s\n", inv->sources[i].path,
-				    inventory_format_name(
-				    inv->sources[i].format));
-			printf("%s: %zu hosts in %zu sites, %zu groups; "
+		for (i = 0; ctx->verbose > 0 && i < inv->nsources; i++)
+			printf("read %s (%s)\n", inv->sources[i].path,
+			    inventory_format_name(inv->sources[i].format));
+		if (inv->nsources > 0 && ctx->verbose >= 0)
+			printf("%s: %zu host%s in %zu site%s, %zu groups; "
 			    "%zu error%s, %zu warning%s\n",
 			    d.nerrors ? "inventory has problems" :
-			    "inventory ok", inv->nhosts, inv->nsites,
-			    inv->ngroups, d.nerrors, d.nerrors == 1 ? "" : "s",
-			    d.nwarnings, d.nwarnings == 1 ? "" : "s");
-		}
+			    "inventory ok", inv->nhosts, plural(inv->nhosts),
+			    inv->nsites, plural(inv->nsites), inv->ngroups,
+			    d.nerrors, plural(d.nerrors), d.nwarnings,
+			    plural(d.nwarnings));
 	}
 	diags_release(&d);
 	inventory_free(inv);
@@ -433,7 +438,7 @@ inventory_import(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_inventory_entry, "import", true);
-		return cmd_usage(&cmd_inventory_entry, "import", false);
+		return EXIT_USAGE;
 	}
 	if (optind + 1 != argc) {
 		cmd_error(ctx, optind == argc ? "no FILE to import" :
@@ -494,7 +499,7 @@ cmd_inventory_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_inventory_entry, NULL, true);
-		return cmd_usage(&cmd_inventory_entry, NULL, false);
+		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		cmd_error(ctx, "which one: list, graph, check or import?");

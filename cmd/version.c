@@ -16,7 +16,7 @@ cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
 			return cmd_usage(&cmd_version_entry, NULL, true);
-		return cmd_usage(&cmd_version_entry, NULL, false);
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		cmd_error(ctx, "unexpected argument '%s'", argv[optind]);
