@@ -229,6 +229,24 @@ inventory_list(struct cmd_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+/* What a simulated host will do, for the graph; "" for other hosts. */
+static void
+sim_text(const struct host *h, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (h->transport != TRANSPORT_SIM)
+		return;
+	if (h->sim.unreachable == TRISTATE_TRUE)
+		snprintf(out, len, "  (sim: unreachable)");
+	else if (h->sim.boot_every_ms > 0)
+		snprintf(out, len, "  (sim: boot loop, up %llds every %llds)",
+		    (long long)(h->sim.boot_up_ms / 1000),
+		    (long long)(h->sim.boot_every_ms / 1000));
+	else if (h->sim.fail_rate > 0)
+		snprintf(out, len, "  (sim: fails %.0f%%)",
+		    h->sim.fail_rate * 100);
+}
+
 struct graph_chars {
 	const char	*mid;		/* a host that has more after it */
 	const char	*last;
@@ -241,7 +259,7 @@ graph_site(const struct inventory *inv, const char *name, const char *desc,
 {
 	const struct host	*h;
 	const char		*site;
-	char			 tier[8], tags[256];
+	char			 tier[8], tags[256], sim[64];
 	size_t			 i, count = 0, seen = 0;
 
 	for (i = 0; i < n; i++) {
@@ -261,10 +279,11 @@ graph_site(const struct inventory *inv, const char *name, const char *desc,
 			continue;
 		tier_text(h, tier, sizeof tier);
 		tags_text(h, tags, sizeof tags);
-		printf("%s%-*s  tier %-2s  %-7s  %-5s  %s\n",
+		sim_text(h, sim, sizeof sim);
+		printf("%s%-*s  tier %-2s  %-7s  %-5s  %-15s  %s%s\n",
 		    ++seen == count ? gc->last : gc->mid, (int)wname,
 		    h->name, tier, dash(h->os), transport_name(h->transport),
-		    tags);
+		    dash(h->address), tags, sim);
 	}
 }
 
