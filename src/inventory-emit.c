@@ -412,6 +412,57 @@ winrm_set(const struct winrm_opts *o)
 	    o->operation_timeout_ms != INV_UNSET;
 }
 
+static bool
+sim_set(const struct sim_opts *o)
+{
+	return o->latency_ms != INV_UNSET || o->jitter_ms != INV_UNSET ||
+	    o->fail_rate >= 0 || o->unreachable != TRISTATE_UNSET ||
+	    o->boot_every_ms != INV_UNSET || o->rules != NULL;
+}
+
+static void
+host_yaml_sim(struct yemit *y, const struct sim_opts *o)
+{
+	const struct sim_rule	*r;
+	char			 tmp[64];
+	size_t			 i;
+
+	ystr(y, "sim", false);
+	ymap(y, true);
+	ykv_ms(y, "latency", o->latency_ms);
+	ykv_ms(y, "jitter", o->jitter_ms);
+	if (o->fail_rate >= 0) {
+		snprintf(tmp, sizeof tmp, "%.15g", o->fail_rate);
+		ystr(y, "fail_rate", false);
+		ystr(y, tmp, false);
+	}
+	ykv_tri(y, "unreachable", o->unreachable);
+	if (o->boot_every_ms != INV_UNSET) {
+		ystr(y, "boot_loop", false);
+		ymap(y, true);
+		ykv_ms(y, "up", o->boot_up_ms);
+		ykv_ms(y, "every", o->boot_every_ms);
+		yend_map(y);
+	}
+	if (o->rules != NULL) {
+		ystr(y, "commands", false);
+		yseq(y, true);
+		for (i = 0; i < o->nrules; i++) {
+			r = &o->rules[i];
+			ymap(y, true);
+			ykv(y, "match", r->match);
+			ykv(y, "stdout", r->stdout_text);
+			ykv(y, "stderr", r->stderr_text);
+			ystr(y, "rc", false);
+			yint(y, r->rc);
+			ykv_ms(y, "delay", r->delay_ms);
+			yend_map(y);
+		}
+		yend_seq(y);
+	}
+	yend_map(y);
+}
+
 static void
 host_yaml_blocks(struct yemit *y, const struct host *h)
 {
@@ -456,6 +507,8 @@ host_yaml_blocks(struct yemit *y, const struct host *h)
 		ykv_ms(y, "operation_timeout", w->operation_timeout_ms);
 		yend_map(y);
 	}
+	if (sim_set(&h->sim))
+		host_yaml_sim(y, &h->sim);
 }
 
 static void
