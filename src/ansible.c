@@ -33,6 +33,9 @@
 #include "ytree.h"
 
 #define ANS_MAX_HOSTS		2000000
+/* Vars and group memberships in one file, all told. */
+#define ANS_MAX_VARS		(4UL * 1024 * 1024)
+#define ANS_MAX_MEMBERS		(4UL * 1024 * 1024)
 #define ANS_MAX_HOST_VARS	2000
 /* Nodes in one YAML value, aliases expanded. */
 #define ANS_MAX_VALUE_NODES	100000
@@ -343,6 +346,25 @@ var_kind(const char *name, size_t *row)
 }
 
 /*
+ * Checks a per-file cap before adding; reports the first cap reached,
+ * once.  YAML aliases could otherwise multiply a small file's vars.
+ */
+static bool
+cap_ok(struct ansible *a, size_t *count, size_t max, const char *what,
+    const struct srcpos *pos)
+{
+	if (*count < max) {
+		(*count)++;
+		return true;
+	}
+	if (!a->full)
+		aerr(a, pos, "too many %s in one file (more than %zu)", what,
+		    max);
+	a->full = true;
+	return false;
+}
+
+/*
  * Whether YAML value n is small enough to copy: at most *budget nodes with
  * aliases expanded, and no deeper than ytree allows.  The depth check
  * also stops at an alias that makes a value contain itself.
@@ -379,6 +401,8 @@ vars_add(struct ansible *a, struct ans_vars *vs, const char *name,
 	struct ans_var	*v;
 	size_t		 budget = ANS_MAX_VALUE_NODES;
 
+	if (!cap_ok(a, &a->nvars, ANS_MAX_VARS, "vars", kpos))
+		return;
 	if (node != NULL && node != a->lastsrc &&
 	    !node_bounded(node, 0, &budget)) {
 		aerr(a, vpos, "value of '%s' is too large, or contains itself "
@@ -612,6 +636,9 @@ ansible_add_hosts(struct ansible *a, struct ans_group *g,
 		/* Listing a host twice in a row in a group adds nothing. */
 		if (g->nhosts == 0 || a->hosts[g->hosts[g->nhosts - 1].idx] !=
 		    h) {
+			if (!cap_ok(a, &a->nmembers, ANS_MAX_MEMBERS,
+			    "group memberships", pos))
+				goto out;
 			strmap_get(&a->hostmap, h->name, &hi);
 			ref_add(&g->hosts, &g->nhosts, &g->caphosts, hi, pos);
 			if (h->ngroups == h->capgroups) {

@@ -64,6 +64,7 @@ struct ans_group {
 	bool		 defined;	/* INI: by [g] or [g:children] */
 	bool		 hasvarsec;	/* INI: a [g:vars] section was seen */
 	struct srcpos	 varspos;	/* ... the first one */
+	const struct ynode *body;	/* YAML: the body last read */
 	int		 priority;	/* ansible_group_priority (1) */
 	struct ans_vars	 vars;
 	struct ans_ref	*hosts;
@@ -98,6 +99,9 @@ struct ansible {
 	struct diags		*diags;
 	size_t			 nerrors0;	/* diags->nerrors at first */
 	bool			 gaveup;
+	bool			 full;		/* a size cap was reported */
+	size_t			 nvars;		/* vars added, all told */
+	size_t			 nmembers;	/* memberships, all told */
 	struct ans_group	**groups;
 	size_t			 ngroups;
 	size_t			 capgroups;

@@ -202,8 +202,13 @@ read_group(struct ansible *a, const char *name, const struct ynode *key,
 
 	if ((g = ansible_group(a, name, &p)) == NULL)
 		return NULL;
-	if (body == NULL || ynode_is_null(body))
+	/*
+	 * The same body again under the same name (through an alias) adds
+	 * nothing new: skip it, so that aliases cannot multiply the work.
+	 */
+	if (body == NULL || ynode_is_null(body) || body == g->body)
 		return g;
+	g->body = body;
 	if (depth >= YTREE_MAX_DEPTH) {
 		diag_err(a->diags, p.file, p.line, p.col, "groups nest more "
 		    "than %d deep under '%s'", YTREE_MAX_DEPTH, name);

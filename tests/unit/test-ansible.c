@@ -772,6 +772,37 @@ test_cycle(void **state)
 }
 
 static void
+test_yaml_aliases(void **state)
+{
+	const struct diag	*g;
+	struct fx		 f;
+
+	(void)state;
+	/* An alias back to an enclosing group: a cycle, read once. */
+	fx_text(&f, "all: &x\n  children:\n    b: *x\n",
+	    INV_FORMAT_ANSIBLE_YAML);
+	assert_int_equal(f.rload, 0);
+	assert_int_not_equal(f.rfinish, 0);
+	assert_non_null(g = find_diag(&f.d, DIAG_ERROR,
+	    "group 'b' contains itself"));
+	assert_int_equal(g->line, 3);
+	assert_int_equal(g->col, 5);
+	fx_free(&f);
+
+	/* A body shared through aliases is read once per group. */
+	fx_text(&f, "x: &a {hosts: {h1: {v: 1}}, vars: {k: 1}}\n"
+	    "y: &b {children: {c1: *a, c2: *a, c3: *a}}\n"
+	    "all:\n  children: {t1: *b, t2: *b, t3: *b}\n",
+	    INV_FORMAT_ANSIBLE_YAML);
+	expect_clean(&f, 0);
+	assert_int_equal(f.inv->nhosts, 1);
+	assert_true(in_group(get_host(&f, "h1"), "t3"));
+	assert_true(in_group(get_host(&f, "h1"), "c2"));
+	check_str(var_str(get_host(&f, "h1"), "k"), "1");
+	fx_free(&f);
+}
+
+static void
 test_yaml_shapes(void **state)
 {
 	const struct ynode	*v;
@@ -852,8 +883,6 @@ test_yaml_errors(void **state)
 	    "invalid group name 'bad!name'");
 	expect_error("all:\n  vars:\n    x: &a [*a]\n  hosts:\n    h1:\n", y,
 	    3, 8, "contains itself through an alias");
-	expect_error("all: &x\n  children:\n    b: *x\n", y, 3, 5,
-	    "groups nest more than 64 deep");
 	expect_error("all:\n  vars:\n    ansible_group_priority: [1]\n", y,
 	    3, 29, "ansible_group_priority must be a whole number, not a "
 	    "list");
@@ -876,6 +905,7 @@ main(void)
 		cmocka_unit_test(test_ini_giveup),
 		cmocka_unit_test(test_cycle),
 		cmocka_unit_test(test_yaml_shapes),
+		cmocka_unit_test(test_yaml_aliases),
 		cmocka_unit_test(test_yaml_errors),
 	};
 
