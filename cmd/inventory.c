@@ -259,7 +259,7 @@ graph_site(const struct inventory *inv, const char *name, const char *desc,
 {
 	const struct host	*h;
 	const char		*site;
-	char			 tier[8], tags[256], sim[64];
+	char			 tier[8], tags[256], sim[96];
 	size_t			 i, count = 0, seen = 0;
 
 	for (i = 0; i < n; i++) {

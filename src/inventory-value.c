@@ -383,12 +383,18 @@ enum_has(const char *choices, const char *v)
 	return false;
 }
 
+/* The field at off in h; void * keeps the casts below alignment-clean. */
+static void *
+field(struct host *h, size_t off)
+{
+	return (char *)h + off;
+}
+
 int
 host_set_text(struct inventory *inv, struct host *h, const char *key,
     const char *value, const struct srcpos *pos, struct diags *d)
 {
 	const struct text_key	*k = NULL;
-	char			*base = (char *)h;
 	const char		*why = NULL, *os;
 	size_t			 i;
 	int			 b;
@@ -403,24 +409,24 @@ host_set_text(struct inventory *inv, struct host *h, const char *key,
 		return 0;
 	switch (k->kind) {
 	case TK_STR:
-		*(const char **)(base + k->off) = inventory_strdup(inv, value);
+		*(const char **)field(h, k->off) = inventory_strdup(inv, value);
 		return 1;
 	case TK_NAME:
 		if (!inv_valid_name(value)) {
 			why = "use letters, digits, '-', '_' and '.'";
 			break;
 		}
-		*(const char **)(base + k->off) = inventory_strdup(inv, value);
+		*(const char **)field(h, k->off) = inventory_strdup(inv, value);
 		return 1;
 	case TK_PORT:
-		if (inv_parse_port(value, (int *)(base + k->off), &why) != 0)
+		if (inv_parse_port(value, (int *)field(h, k->off), &why) != 0)
 			break;
 		/* A bare "port" is the port of whichever transport is used. */
 		if (strcmp(key, "port") == 0)
 			h->winrm.port = h->ssh.port;
 		return 1;
 	case TK_DURATION:
-		if (inv_parse_duration(value, (int64_t *)(base + k->off),
+		if (inv_parse_duration(value, (int64_t *)field(h, k->off),
 		    &why) != 0)
 			break;
 		return 1;
@@ -429,7 +435,7 @@ host_set_text(struct inventory *inv, struct host *h, const char *key,
 			why = "must be true or false";
 			break;
 		}
-		*(enum tristate *)(base + k->off) =
+		*(enum tristate *)field(h, k->off) =
 		    b ? TRISTATE_TRUE : TRISTATE_FALSE;
 		return 1;
 	case TK_TIER:
@@ -461,7 +467,7 @@ host_set_text(struct inventory *inv, struct host *h, const char *key,
 			    k->choices, value);
 			return 1;
 		}
-		*(const char **)(base + k->off) = inventory_strdup(inv, value);
+		*(const char **)field(h, k->off) = inventory_strdup(inv, value);
 		return 1;
 	}
 	diag_err(d, pos->file, pos->line, pos->col, "bad %s '%s': %s", key,
