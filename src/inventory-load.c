@@ -115,6 +115,9 @@ yaml_is_ansible(const struct ynode *root)
 	if (ynode_get(root, "sites") != NULL ||
 	    ynode_get(root, "defaults") != NULL)
 		return false;
+	/* Ansible's own inventories start from "all". */
+	if (ynode_get(root, "all") != NULL)
+		return true;
 	for (i = 0; i < root->n; i++) {
 		k = YMAP_KEY(root, i);
 		v = YMAP_VAL(root, i);

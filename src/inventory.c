@@ -442,8 +442,10 @@ finish_host(struct inventory *inv, struct host *h, struct diags *d)
 {
 	const struct srcpos	*p = &h->pos;
 
+	/* Windows is reached over WinRM unless something else is said. */
 	if (h->transport == TRANSPORT_UNSET)
-		h->transport = TRANSPORT_SSH;
+		h->transport = h->os != NULL && strcmp(h->os, "windows") == 0 ?
+		    TRANSPORT_WINRM : TRANSPORT_SSH;
 	if (h->os == NULL && h->transport == TRANSPORT_WINRM)
 		h->os = "windows";
 	if (h->ssh.port == INV_UNSET)
@@ -489,8 +491,9 @@ finish_host(struct inventory *inv, struct host *h, struct diags *d)
 	    h->winrm.allow_unencrypted != TRISTATE_TRUE)
 		diag_err(d, p->file, p->line, p->col,
 		    "host '%s' uses WinRM over plain http: set "
-		    "winrm.allow_unencrypted: true to allow it, or use https",
-		    h->name);
+		    "winrm.allow_unencrypted: true (in an Ansible inventory, "
+		    "lifeboat_winrm_allow_unencrypted=true) to allow it, or "
+		    "use https", h->name);
 	if (h->transport == TRANSPORT_SIM && h->sim.boot_every_ms > 0 &&
 	    h->sim.boot_up_ms > h->sim.boot_every_ms)
 		diag_err(d, p->file, p->line, p->col,
@@ -560,10 +563,16 @@ group_collect(struct inventory *inv, size_t gi, struct idxvec *vecs,
 		r = &g->children[i];
 		if (!strmap_get(&inv->groupmap, r->name, &ci))
 			continue;
-		if (color[ci] == GREY || depth > 1000) {
+		if (color[ci] == GREY) {
 			diag_err(d, r->pos.file, r->pos.line, r->pos.col,
 			    "group '%s' contains itself through '%s'",
 			    g->name, r->name);
+			continue;
+		}
+		if (depth > 1000) {
+			diag_err(d, r->pos.file, r->pos.line, r->pos.col,
+			    "groups nested more than 1000 deep at '%s'",
+			    r->name);
 			continue;
 		}
 		if (color[ci] == WHITE)

@@ -283,6 +283,7 @@ on_event(struct ybuild *b, yaml_event_t *ev)
 {
 	struct ynode	*n;
 	const char	*anchor = NULL, *tag = NULL;
+	size_t		 i;
 	int		 r;
 
 	switch (ev->type) {
@@ -334,6 +335,14 @@ on_event(struct ybuild *b, yaml_event_t *ev)
 			yerror(b, &ev->start_mark,
 			    "alias to an unknown anchor");
 			return LB_ERR_INVALID;
+		}
+		/* An alias inside its own anchor would make the tree a loop. */
+		for (i = 0; i < b->depth; i++) {
+			if (b->stack[i].node == n) {
+				yerror(b, &ev->start_mark,
+				    "alias refers to a node that contains it");
+				return LB_ERR_INVALID;
+			}
 		}
 		attach(b, n);
 		return 0;
