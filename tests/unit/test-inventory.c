@@ -567,12 +567,16 @@ test_builtin_defaults(void **state)
 	    "       auth: kerberos, path: /ws, insecure_skip_verify: yes,\n"
 	    "       connect_timeout: 5s, operation_timeout: 2m}}\n"
 	    "  sim1: {transport: sim}\n"
-	    "  nowhere: {user: x}\n", &d), 0);
+	    "  nowhere: {user: x}\n"
+	    "  win: {address: f, os: Windows Server 2022}\n"
+	    "  winssh: {address: g, os: windows, transport: ssh}\n", &d), 0);
 	assert_int_equal(d.n, 0);
 	assert_int_equal(inventory_finish(inv, &d), LB_ERR_INVALID);
 	assert_diags(&d,
 	    "t.yml:6:3: error: host 'w3' uses WinRM over plain http: set "
-	    "winrm.allow_unencrypted: true to allow it, or use https\n"
+	    "winrm.allow_unencrypted: true (in an Ansible inventory, "
+	    "lifeboat_winrm_allow_unencrypted=true) to allow it, or use "
+	    "https\n"
 	    "t.yml:11:3: error: host 'nowhere' has no address (needed for "
 	    "transport ssh)\n");
 
@@ -597,6 +601,14 @@ test_builtin_defaults(void **state)
 	assert_int_equal(h->winrm.allow_unencrypted, TRISTATE_FALSE);
 	assert_int_equal(h->winrm.connect_timeout_ms, 10000);
 	assert_int_equal(h->winrm.operation_timeout_ms, 60000);
+
+	/* Windows is reached over WinRM unless the host says otherwise. */
+	h = inventory_host(inv, "win");
+	assert_int_equal(h->transport, TRANSPORT_WINRM);
+	assert_int_equal(h->winrm.port, 5986);
+	h = inventory_host(inv, "winssh");
+	assert_int_equal(h->transport, TRANSPORT_SSH);
+	assert_int_equal(h->ssh.port, 22);
 
 	h = inventory_host(inv, "w2");
 	assert_string_equal(h->os, "linux");

@@ -297,6 +297,11 @@ test_aliases(void **state)
 
 	assert_refused("a: *nope\n", LB_ERR_INVALID,
 	    "t.yml:1:4: error: alias to an unknown anchor");
+	/* An alias inside its own anchor would make a loop. */
+	assert_refused("a: &a [1, *a]\n", LB_ERR_INVALID,
+	    "t.yml:1:11: error: alias refers to a node that contains it");
+	assert_refused("a: &m {k: {up: *m}}\n", LB_ERR_INVALID,
+	    "t.yml:1:16: error: alias refers to a node that contains it");
 	/* An anchor is known only after its definition. */
 	assert_refused("a: *later\nb: &later 1\n", LB_ERR_INVALID,
 	    "t.yml:1:4: error: alias to an unknown anchor");
