@@ -1202,8 +1202,17 @@ host_from_vars(struct ansible *a, struct resolve *rs, struct host *h)
 	    h->winrm.port == 5985)
 		h->winrm.scheme = "http";
 	if (h->os == NULL && (c == CONN_WINRM || c == CONN_PSRP ||
-	    is_windows_shell(rs)))
+	    is_windows_shell(rs))) {
 		h->os = "windows";
+		/*
+		 * A Windows shell with no connection given is Ansible's
+		 * default, ssh (to Win32-OpenSSH); lifeboat's default for
+		 * Windows would be WinRM.
+		 */
+		if (h->transport == TRANSPORT_UNSET && c != CONN_WINRM &&
+		    c != CONN_PSRP)
+			h->transport = TRANSPORT_SSH;
+	}
 	/*
 	 * Ansible connects to the inventory name when ansible_host is not
 	 * given; but an address from an earlier source is not overridden.

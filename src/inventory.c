@@ -4,6 +4,8 @@
  * the built-in defaults, checks what only the whole inventory shows and
  * builds the group index that host patterns use.
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,16 +37,11 @@ inventory_new(void)
 void
 inventory_free(struct inventory *inv)
 {
-	size_t	 i;
-
 	if (inv == NULL)
 		return;
-	for (i = 0; i < inv->ngroups; i++) {
-		free(inv->groups[i].hostrefs);
-		free(inv->groups[i].children);
-		free(inv->groups[i].members);
-	}
-	free(inv->groups);
+	/* What groups hold lives in the arena: the table itself is mapped. */
+	if (inv->groups != NULL)
+		munmap(inv->groups, INV_MAX_GROUPS * sizeof *inv->groups);
 	free(inv->hosts);
 	free(inv->sites);
 	free(inv->sources);
@@ -380,12 +377,19 @@ group_get(struct inventory *inv, const char *name, enum group_kind kind,
 	}
 	/*
 	 * The table is reserved once at its largest and never moves, so a
-	 * reader may hold a group while it adds others.  calloc() of a large
-	 * block maps fresh zero pages: only the groups used cost memory.
+	 * reader may hold a group while it adds others.  Anonymous memory is
+	 * zero pages until touched: only the groups used cost memory, and
+	 * reserving costs one system call.
 	 */
 	if (inv->groups == NULL) {
+		inv->groups = mmap(NULL, INV_MAX_GROUPS * sizeof *inv->groups,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_NORESERVE, -1, 0);
+		if (inv->groups == MAP_FAILED) {
+			inv->groups = NULL;
+			return NULL;
+		}
 		inv->capgroups = INV_MAX_GROUPS;
-		inv->groups = xcalloc(inv->capgroups, sizeof *inv->groups);
 	}
 	if (inv->ngroups == inv->capgroups)
 		return NULL;
@@ -409,9 +413,15 @@ static void
 ref_add(struct inventory *inv, struct inv_ref **v, size_t *n, size_t *cap,
     const char *name, const struct srcpos *pos)
 {
+	struct inv_ref	*nv;
+
+	/* In the arena: the group table is mapped memory (see group_get). */
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 8;
-		*v = xreallocarray(*v, *cap, sizeof **v);
+		nv = arena_allocarray(inv->arena, *cap, sizeof *nv);
+		if (*n > 0)
+			memcpy(nv, *v, *n * sizeof *nv);
+		*v = nv;
 	}
 	(*v)[*n].name = inventory_strdup(inv, name);
 	if (pos != NULL)
@@ -650,11 +660,22 @@ finish_groups(struct inventory *inv, struct diags *d)
 	struct inv_group *g;
 	struct host	*h;
 	unsigned char	*explicit;
-	size_t		 i, j, gi, nexplicit, ngroups;
+	size_t		 i, j, gi, nexplicit, ngroups, nvecs;
 	size_t		*count;
 
-	/* Children may add groups: room for every group there can be. */
-	vecs = xcalloc(INV_MAX_GROUPS, sizeof *vecs);
+	/*
+	 * One member list per group.  Groups added below (children named but
+	 * not defined, sites, operating systems, tags) are at most the
+	 * groups so far plus a few per host: room for all of them.
+	 */
+	nvecs = inv->ngroups * 2 + 3;
+	for (i = 0; i < inv->nhosts; i++)
+		nvecs += 2 + inv->hosts[i].ntags;
+	for (gi = 0; gi < inv->ngroups; gi++)
+		nvecs += inv->groups[gi].nchildren;
+	if (nvecs > INV_MAX_GROUPS)
+		nvecs = INV_MAX_GROUPS;
+	vecs = xcalloc(nvecs, sizeof *vecs);
 	nexplicit = inv->ngroups;
 	finish_explicit_groups(inv, nexplicit, vecs, d);
 	nexplicit = inv->ngroups;
@@ -703,8 +724,13 @@ finish_groups(struct inventory *inv, struct diags *d)
 	for (gi = 0; gi < ngroups; gi++) {
 		g = &inv->groups[gi];
 		idxvec_uniq(&vecs[gi]);
-		g->members = vecs[gi].v;
 		g->nmembers = vecs[gi].n;
+		g->members = arena_allocarray(inv->arena,
+		    g->nmembers ? g->nmembers : 1, sizeof *g->members);
+		if (g->nmembers > 0)
+			memcpy(g->members, vecs[gi].v,
+			    g->nmembers * sizeof *g->members);
+		free(vecs[gi].v);
 		if (g->kind & GROUP_BUILTIN)
 			continue;
 		for (j = 0; j < g->nmembers; j++)
