@@ -1185,6 +1185,22 @@ assert_same_host(const struct inventory *a, const struct inventory *b,
 		SAME_NUM(winrm.connect_timeout_ms);
 		SAME_NUM(winrm.operation_timeout_ms);
 	}
+	if (x->transport == TRANSPORT_SIM) {
+		SAME_NUM(sim.latency_ms);
+		SAME_NUM(sim.jitter_ms);
+		assert_true(x->sim.fail_rate == y->sim.fail_rate);
+		SAME_NUM(sim.unreachable);
+		SAME_NUM(sim.boot_up_ms);
+		SAME_NUM(sim.boot_every_ms);
+		SAME_NUM(sim.nrules);
+		for (i = 0; i < x->sim.nrules; i++) {
+			SAME_STR(sim.rules[i].match);
+			SAME_STR(sim.rules[i].stdout_text);
+			SAME_STR(sim.rules[i].stderr_text);
+			SAME_NUM(sim.rules[i].rc);
+			SAME_NUM(sim.rules[i].delay_ms);
+		}
+	}
 	SAME_NUM(ntags);
 	for (i = 0; i < x->ntags; i++)
 		assert_string_equal(x->tags[i], y->tags[i]);
@@ -1243,6 +1259,12 @@ static const char roundtrip_text[] =
     "  fra:\n"
     "    hosts:\n"
     "      f1: {address: 'fe80::1', tier: 0}\n"
+    "      s1: {transport: sim, sim: {latency: 40ms, jitter: 5ms,\n"
+    "           fail_rate: 0.125, unreachable: false,\n"
+    "           boot_loop: {up: 8s, every: 1m},\n"
+    "           commands: [{match: 'uname*', stdout: \"Linux\\n\"},\n"
+    "                      {match: 'false', stderr: 'no: \"x\"', rc: 3,\n"
+    "                       delay: 250ms}]}}\n"
     "hosts:\n"
     "  lone: {address: lone.example.com, user: '22', groups: [extra]}\n"
     "groups:\n"
@@ -1316,6 +1338,9 @@ test_emit_roundtrip(void **state)
 	assert_members(b, "extra", "lone");
 	assert_int_equal(inventory_host(b, "web1")->ssh.connect_timeout_ms,
 	    1500);
+	assert_string_equal(inventory_host(b, "s1")->sim.rules[1].stderr_text,
+	    "no: \"x\"");
+	assert_int_equal(inventory_host(b, "s1")->sim.boot_up_ms, 8000);
 	inventory_free(a);
 	inventory_free(b);
 	free(text);
