@@ -350,10 +350,10 @@ regex_too_big(const char *s)
 				m = 2;
 			else if (*s == '{') {
 				m = v = 0;
-				for (s++; isdigit((unsigned char)*s) || *s == ',';
-				    s++) {
-					v = *s == ',' ? 0 :
-					    regex_cap(v * 10 + (size_t)(*s - '0'));
+				for (s++; isdigit((unsigned char)*s) ||
+				    *s == ','; s++) {
+					v = *s == ',' ? 0 : regex_cap(v * 10 +
+					    (size_t)(*s - '0'));
 					if (v > m)
 						m = v;
 				}
