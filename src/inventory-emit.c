@@ -42,13 +42,44 @@ looks_typed(const char *s)
 	return *end == '\0';
 }
 
+/*
+ * True when s is a number as JSON writes them (and YAML reads them):
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ */
+static bool
+json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		if (*++s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		if (*++s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
 void
 ynode_json(struct json *j, const struct ynode *n)
 {
 	size_t	 i;
 	int	 b;
-	char	*end;
-	long long v;
 
 	if (n == NULL || ynode_is_null(n)) {
 		json_null(j);
@@ -60,13 +91,9 @@ ynode_json(struct json *j, const struct ynode *n)
 			json_bool(j, b);
 			return;
 		}
-		if (!n->quoted) {
-			errno = 0;
-			v = strtoll(n->str, &end, 10);
-			if (errno == 0 && *end == '\0' && end != n->str) {
-				json_int(j, v);
-				return;
-			}
+		if (!n->quoted && json_number(n->str)) {
+			json_raw(j, n->str, n->len);
+			return;
 		}
 		json_strn(j, n->str, n->len);
 		return;

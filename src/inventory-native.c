@@ -508,7 +508,9 @@ read_host_groups(struct native *nr, const char *host, const struct ynode *v)
 	for (i = 0; i < v->n; i++) {
 		if (want_scalar(nr, v->v[i], "a group name") == NULL)
 			continue;
-		if (!inv_valid_name(v->v[i]->str)) {
+		if (!inv_valid_name(v->v[i]->str) ||
+		    strcmp(v->v[i]->str, "all") == 0 ||
+		    strcmp(v->v[i]->str, "ungrouped") == 0) {
 			at(nr, v->v[i], "invalid group name '%s'",
 			    v->v[i]->str);
 			continue;

@@ -61,7 +61,7 @@ sep(struct json *j)
 		j->after_key = false;
 		return;
 	}
-	if (j->depth > 0) {
+	if (j->depth > 0 && j->depth <= JSON_MAX_DEPTH) {
 		if (!j->first[j->depth - 1])
 			emit(j, ",", 1);
 		j->first[j->depth - 1] = false;
@@ -75,6 +75,8 @@ open_(struct json *j, const char *c)
 	emit(j, c, 1);
 	if (j->depth < JSON_MAX_DEPTH)
 		j->first[j->depth] = true;
+	else if (j->error == 0)
+		j->error = LB_ERR_LIMIT;
 	j->depth++;
 }
 
@@ -256,6 +258,13 @@ json_bool(struct json *j, bool v)
 {
 	sep(j);
 	emit(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+json_raw(struct json *j, const char *s, size_t n)
+{
+	sep(j);
+	emit(j, s, n);
 }
 
 void

@@ -13,7 +13,8 @@
 
 #include "buf.h"
 
-#define JSON_MAX_DEPTH	32
+/* Deeper than any YAML value we accept (YTREE_MAX_DEPTH) can nest. */
+#define JSON_MAX_DEPTH	128
 
 struct json {
 	FILE		*fp;		/* NULL: keep everything in out */
@@ -41,6 +42,8 @@ void	json_int(struct json *, int64_t);
 void	json_double(struct json *, double);
 void	json_bool(struct json *, bool);
 void	json_null(struct json *);
+/* Writes text that is already valid JSON (a number, say) as a value. */
+void	json_raw(struct json *, const char *, size_t);
 /* Key and value in one call. */
 void	json_kv_str(struct json *, const char *, const char *);
 void	json_kv_int(struct json *, const char *, int64_t);

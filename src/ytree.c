@@ -28,7 +28,7 @@ struct yframe {
 	size_t		  cap;
 	bool		  streaming;	/* entries go to the stream */
 	struct arena_mark mark;		/* where the current entry began */
-	size_t		  anchors;	/* anchors defined before it */
+	size_t		  anchors;	/* anchor definitions before it */
 };
 
 struct yanchor {
@@ -46,6 +46,7 @@ struct ybuild {
 	const struct ystream *stream;
 	struct yanchor	*anchors;
 	size_t		 nanchors;
+	size_t		 ndefs;		/* anchors defined, redefinitions too */
 	struct ynode	*root;
 	int		 ndocs;
 };
@@ -82,6 +83,7 @@ anchor_add(struct ybuild *b, const char *name, struct ynode *n,
 {
 	size_t	 i;
 
+	b->ndefs++;
 	/* A later anchor of the same name replaces the earlier (YAML 1.2). */
 	for (i = 0; i < b->nanchors; i++) {
 		if (strcmp(b->anchors[i].name, name) == 0) {
@@ -124,11 +126,11 @@ stream_entry(struct ybuild *b, struct yframe *f, struct ynode *value)
 
 	b->stream->entry(b->stream->arg, b->path + 1, b->depth - 1, key,
 	    value);
-	if (b->nanchors == f->anchors)
+	if (b->ndefs == f->anchors)
 		arena_rewind(b->arena, &f->mark);
 	else {
 		arena_mark(b->arena, &f->mark);
-		f->anchors = b->nanchors;
+		f->anchors = b->ndefs;
 	}
 }
 
@@ -178,7 +180,7 @@ push(struct ybuild *b, struct ynode *n, const yaml_mark_t *m)
 	    b->stream->split(b->stream->arg, b->path + 1, b->depth - 1)) {
 		f->streaming = true;
 		arena_mark(b->arena, &f->mark);
-		f->anchors = b->nanchors;
+		f->anchors = b->ndefs;
 	}
 	return 0;
 }

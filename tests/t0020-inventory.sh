@@ -143,4 +143,29 @@ unlike "$out" "hunter2|abc\"" "secret vars are redacted"
 like "$out" '"db_password":"\*\*\*\*\*\*\*\*"' "redacted as ********"
 like "$out" '"password_file":"/etc/pw","role":"web"' "file names and plain vars are shown"
 
+# Regressions.  An anchor name reused in a streamed host entry stays valid.
+cat > "$T/anchors.yml" <<'Y'
+defaults: {}
+hosts:
+  h1: &x { address: one }
+  h2: &x { address: two }
+  h4: { address: four, user: u }
+  h5: *x
+Y
+lb -i "$T/anchors.yml" --json inventory list h5
+like "$out" '"address":"two"' "a redefined anchor in a streamed entry survives"
+# Plain numbers are JSON numbers; nesting deeper than 32 is fine.
+cat > "$T/vars.yml" <<'Y'
+hosts:
+  h1: { address: a, vars: { n: [1.5, -2, 1e3, .5, "7"], deep: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]] } }
+Y
+lb -i "$T/vars.yml" --json inventory list
+like "$out" '"n":\[1.5,-2,1e3,".5","7"\]' "plain numbers are typed in JSON"
+like "$out" '"deep":\[{40}1\]{40}' "deeply nested vars are written whole"
+# all and ungrouped are lifeboat's own.
+printf 'hosts:\n  h1: { address: a, groups: [ungrouped] }\n' > "$T/ug.yml"
+lb -i "$T/ug.yml" inventory list
+is "$err" "$T/ug.yml:2:30: error: invalid group name 'ungrouped'" \
+    "a host cannot join the built-in groups"
+
 done_testing
