@@ -147,8 +147,8 @@ check:
 demo:
 	$(Q)sh tools/deps build
 	$(Q)$(MAKE) --no-print-directory $(BIN)
-	$(Q)./$(BIN) -i inventory/demo.yml inventory graph
-	$(Q)./$(BIN) -i inventory/demo.yml inventory list 'windows:&tier0'
+	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory graph
+	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory list 'windows:&tier0'
 
 install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
