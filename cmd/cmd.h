@@ -78,6 +78,13 @@ void	 cmd_print_diags(const struct cmd_ctx *, struct diags *, size_t max);
  */
 int	 cmd_load_inventory(struct cmd_ctx *, struct inventory **,
 	    struct diags *);
+/*
+ * Ends a JSON document on standard output: flushes j, releases it and
+ * writes the final newline.  Returns EXIT_OK, or EXIT_FAILED when writing
+ * failed.
+ */
+struct json;
+int	 cmd_json_end(struct json *);
 /* True when stdout's locale can show UTF-8 line drawing. */
 bool	 cmd_utf8(void);
 

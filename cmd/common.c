@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "inventory.h"
+#include "json.h"
 #include "xmalloc.h"
 
 void
@@ -280,6 +281,18 @@ cmd_load_inventory(struct cmd_ctx *ctx, struct inventory **invp,
 	if (inventory_finish(inv, d) != 0 || d->nerrors > 0)
 		return EXIT_USAGE;
 	return EXIT_OK;
+}
+
+int
+cmd_json_end(struct json *j)
+{
+	int	 r;
+
+	r = json_finish(j);
+	json_release(j);
+	if (putchar('\n') == EOF)
+		r = -1;
+	return r ? EXIT_FAILED : EXIT_OK;
 }
 
 bool

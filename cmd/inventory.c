@@ -162,7 +162,6 @@ list_json(const struct inventory *inv, const char *pattern,
 {
 	struct json	 j;
 	size_t		 i;
-	int		 r;
 
 	json_init(&j, stdout);
 	json_obj_begin(&j);
@@ -175,10 +174,7 @@ list_json(const struct inventory *inv, const char *pattern,
 		inventory_host_json(&j, &inv->hosts[idx[i]]);
 	json_arr_end(&j);
 	json_obj_end(&j);
-	r = json_finish(&j);
-	json_release(&j);
-	putchar('\n');
-	return r ? EXIT_FAILED : EXIT_OK;
+	return cmd_json_end(&j);
 }
 
 /* Loads the inventories and selects the hosts of an optional pattern. */
@@ -293,7 +289,6 @@ graph_json(const struct inventory *inv, const unsigned *idx, size_t n)
 	struct json	 j;
 	const char	*site;
 	size_t		 s, i;
-	int		 r;
 
 	json_init(&j, stdout);
 	json_obj_begin(&j);
@@ -320,10 +315,7 @@ graph_json(const struct inventory *inv, const unsigned *idx, size_t n)
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
-	r = json_finish(&j);
-	json_release(&j);
-	putchar('\n');
-	return r ? EXIT_FAILED : EXIT_OK;
+	return cmd_json_end(&j);
 }
 
 static int
@@ -400,9 +392,7 @@ check_json(const struct inventory *inv, const struct diags *d)
 	}
 	json_arr_end(&j);
 	json_obj_end(&j);
-	json_finish(&j);
-	json_release(&j);
-	putchar('\n');
+	cmd_json_end(&j);
 }
 
 static int

@@ -11,7 +11,7 @@ static int
 cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct json	 j;
-	int		 c, r;
+	int		 c;
 
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
 		if (c == 'h')
@@ -33,10 +33,7 @@ cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_kv_str(&j, "version", LIFEBOAT_VERSION);
 	json_kv_str(&j, "libyaml", yaml_get_version_string());
 	json_obj_end(&j);
-	r = json_finish(&j);
-	json_release(&j);
-	putchar('\n');
-	return r ? EXIT_FAILED : EXIT_OK;
+	return cmd_json_end(&j);
 }
 
 const struct cmd_entry cmd_version_entry = {
