@@ -156,7 +156,8 @@ cmd_print_diags(const struct cmd_ctx *ctx, struct diags *d, size_t max)
 		if (d->v[i].level == DIAG_ERROR)
 			shown++;
 		s = diag_format(&d->v[i]);
-		fprintf(stderr, "%s\n", s);
+		/* Problems that have no file (a pattern) say who speaks. */
+		fprintf(stderr, "%s%s\n", d->v[i].file ? "" : "lifeboat: ", s);
 		free(s);
 	}
 	if (hidden > 0)

@@ -119,6 +119,9 @@ list_table(const struct inventory *inv, const unsigned *idx, size_t n)
 	char		 tier[8], tags[256], addr[300];
 	size_t		 w[NCOLS], i, c, l;
 
+	if (n == 0)
+		return EXIT_OK;
+
 	for (c = 0; c < NCOLS; c++)
 		w[c] = strlen(head[c]);
 	for (i = 0; i < n; i++) {
