@@ -254,7 +254,7 @@ struct graph_chars {
 static void
 graph_site(const struct inventory *inv, const char *name, const char *desc,
     const unsigned *idx, size_t n, const struct graph_chars *gc,
-    size_t wname)
+    size_t wname, size_t waddr)
 {
 	const struct host	*h;
 	const char		*site;
@@ -279,10 +279,10 @@ graph_site(const struct inventory *inv, const char *name, const char *desc,
 		tier_text(h, tier, sizeof tier);
 		tags_text(h, tags, sizeof tags);
 		sim_text(h, sim, sizeof sim);
-		printf("%s%-*s  tier %-2s  %-7s  %-5s  %-15s  %s%s\n",
+		printf("%s%-*s  tier %-2s  %-7s  %-5s  %-*s  %s%s\n",
 		    ++seen == count ? gc->last : gc->mid, (int)wname,
 		    h->name, tier, dash(h->os), transport_name(h->transport),
-		    dash(h->address), tags, sim);
+		    (int)waddr, dash(h->address), tags, sim);
 	}
 }
 
@@ -330,7 +330,7 @@ inventory_graph(struct cmd_ctx *ctx, int argc, char **argv)
 	struct inventory	*inv;
 	const char		*pattern;
 	unsigned		*idx;
-	size_t			 n, i, s, w = 0, nsites = 0;
+	size_t			 n, i, s, w = 0, wa = 1, nsites = 0;
 	int			 r, c;
 
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
@@ -344,9 +344,13 @@ inventory_graph(struct cmd_ctx *ctx, int argc, char **argv)
 			r = graph_json(inv, idx, n);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (strlen(inv->hosts[idx[i]].name) > w)
 			w = strlen(inv->hosts[idx[i]].name);
+		if (inv->hosts[idx[i]].address != NULL &&
+		    strlen(inv->hosts[idx[i]].address) > wa)
+			wa = strlen(inv->hosts[idx[i]].address);
+	}
 	for (s = 0; s < inv->nsites; s++)
 		for (i = 0; i < n; i++)
 			if (inv->hosts[idx[i]].site != NULL && strcmp(
@@ -358,8 +362,9 @@ inventory_graph(struct cmd_ctx *ctx, int argc, char **argv)
 	    nsites == 1 ? "" : "s");
 	for (s = 0; s < inv->nsites; s++)
 		graph_site(inv, inv->sites[s].name, inv->sites[s].description,
-		    idx, n, cmd_utf8() ? &utf8 : &ascii, w);
-	graph_site(inv, NULL, NULL, idx, n, cmd_utf8() ? &utf8 : &ascii, w);
+		    idx, n, cmd_utf8() ? &utf8 : &ascii, w, wa);
+	graph_site(inv, NULL, NULL, idx, n, cmd_utf8() ? &utf8 : &ascii, w,
+	    wa);
  out:
 	free(idx);
 	inventory_free(inv);
