@@ -38,6 +38,7 @@
 /* Longest regular expression, and its largest size (see regex_too_big). */
 #define PATTERN_MAX_RE_LEN	512
 #define PATTERN_MAX_RE_SIZE	4096
+#define PATTERN_MAX_RE_NEST	4
 /* Longest subscript number, in digits. */
 #define PATTERN_MAX_SUB_DIGITS	9
 /* Pattern text quoted in messages is cut after this many bytes. */
@@ -302,74 +303,105 @@ regex_cap(size_t v)
 }
 
 /*
- * Whether the parse tree regcomp() would build for s is too large.
- * glibc copies the operand of "+" once and that of "{m,n}" up to n
- * times, so nested repetitions multiply: "((a+)+)+..." or "a++++..."
- * double with every operator, and a few bytes could take gigabytes.
- * This estimates the tree from the text, parenthesis by parenthesis, and
- * refuses what would pass PATTERN_MAX_RE_SIZE nodes.
+ * Reads "{m}", "{m,}" or "{m,n}" at *sp, leaving *sp on the "}".
+ * Returns the copies it makes (the larger count, plus one), or 0 when
+ * there is no closing brace.
  */
-static bool
+static size_t
+regex_braces(const char **sp)
+{
+	const char	*s = *sp + 1;
+	size_t		 m = 0, v = 0;
+
+	for (; isdigit((unsigned char)*s) || *s == ','; s++) {
+		v = *s == ',' ? 0 : regex_cap(v * 10 + (size_t)(*s - '0'));
+		if (v > m)
+			m = v;
+	}
+	*sp = s;
+	return *s == '}' ? m + 1 : 0;
+}
+
+/*
+ * Why regcomp() should not see s, or NULL.  glibc builds a tree in which
+ * the operand of "+" is copied once and that of "{m,n}" up to n times,
+ * and then computes epsilon closures over it; nested and stacked
+ * repetitions make both grow exponentially ("((a+?)+?)+?..." with eight
+ * levels takes seconds).  So, as Python's re does, a repetition operator
+ * may not follow another; repetitions may nest PATTERN_MAX_RE_NEST deep;
+ * and the tree, estimated from the text parenthesis by parenthesis, may
+ * not pass PATTERN_MAX_RE_SIZE nodes.
+ */
+static const char *
 regex_too_big(const char *s)
 {
-	size_t	 acc[PATTERN_MAX_RE_LEN / 2 + 2], depth = 0, atom, m, v;
+	size_t	 size[PATTERN_MAX_RE_LEN / 2 + 2];
+	size_t	 nest[PATTERN_MAX_RE_LEN / 2 + 2];
+	size_t	 depth = 0, atom, anest, m, nq;
 
-	acc[0] = 0;
+	size[0] = nest[0] = 0;
 	while (*s != '\0') {
 		switch (*s) {
 		case '(':
-			if (depth + 1 >= sizeof acc / sizeof *acc)
-				return true;
-			acc[++depth] = 0;
+			if (depth + 1 >= sizeof size / sizeof *size)
+				return "too many parentheses";
+			depth++;
+			size[depth] = nest[depth] = 0;
 			s++;
 			continue;
 		case '|':
 			s++;
 			continue;
 		case ')':
-			atom = depth > 0 ? acc[depth--] + 1 : 1;
+			atom = 1;
+			anest = 0;
+			if (depth > 0) {
+				atom += size[depth];
+				anest = nest[depth];
+				depth--;
+			}
 			s++;
 			break;
 		case '\\':
 			s += s[1] != '\0' ? 2 : 1;
 			atom = 1;
+			anest = 0;
 			break;
 		case '[':
 			s = regex_skip_bracket(s);
 			atom = 1;
+			anest = 0;
 			break;
 		default:
 			s++;
 			atom = 1;
+			anest = 0;
 			break;
 		}
-		for (;;) {
+		for (nq = 0;; nq++) {
 			if (*s == '*' || *s == '?')
 				m = 1;
 			else if (*s == '+')
 				m = 2;
 			else if (*s == '{') {
-				m = v = 0;
-				for (s++; isdigit((unsigned char)*s) ||
-				    *s == ','; s++) {
-					v = *s == ',' ? 0 : regex_cap(v * 10 +
-					    (size_t)(*s - '0'));
-					if (v > m)
-						m = v;
-				}
-				if (*s != '}')
-					continue;
-				m++;
+				if ((m = regex_braces(&s)) == 0)
+					break;
 			} else
 				break;
+			if (nq > 0)
+				return "a repetition operator follows another";
 			s++;
 			atom = regex_cap(atom * m + 1);
+			if (++anest > PATTERN_MAX_RE_NEST)
+				return "repetitions nested too deep";
 		}
-		acc[depth] = regex_cap(acc[depth] + atom);
-		if (acc[depth] > PATTERN_MAX_RE_SIZE)
-			return true;
+		size[depth] = regex_cap(size[depth] + atom);
+		if (size[depth] > PATTERN_MAX_RE_SIZE)
+			return "its repetitions make it too large";
+		if (anest > nest[depth])
+			nest[depth] = anest;
 	}
-	return false;
+	return NULL;
 }
 
 static void
@@ -392,9 +424,10 @@ regex_error(struct pattern_parser *pp, size_t off, int rc,
 static int
 term_compile(struct pattern_parser *pp, struct term *t, size_t off)
 {
-	regex_t	 re;
-	char	*anchored;
-	int	 rc;
+	regex_t		 re;
+	char		*anchored;
+	const char	*why;
+	int		 rc;
 
 	if (strlen(t->body) > PATTERN_MAX_RE_LEN) {
 		parse_error(pp, off, "regular expression longer than %d bytes",
@@ -406,9 +439,8 @@ term_compile(struct pattern_parser *pp, struct term *t, size_t off)
 		    "back-references are not supported");
 		return -1;
 	}
-	if (regex_too_big(t->body)) {
-		parse_error(pp, off, "bad regular expression: its repetitions "
-		    "make it too large");
+	if ((why = regex_too_big(t->body)) != NULL) {
+		parse_error(pp, off, "bad regular expression: %s", why);
 		return -1;
 	}
 	rc = regcomp(&re, t->body, REG_EXTENDED | REG_NOSUB);

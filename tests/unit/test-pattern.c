@@ -415,7 +415,8 @@ test_notes(void **state)
 static void
 test_errors(void **state)
 {
-	(void)state;
+	const struct inventory	*inv = *state;
+
 	check_err("", "pattern '', column 1: empty pattern");
 	check_err("  \t", "pattern '  \\x09', column 1: empty pattern");
 	check_err("web,,db", "pattern 'web,,db', column 5: empty term");
@@ -448,11 +449,13 @@ test_errors(void **state)
 	    "expression: back-references are not supported");
 	check_err("~(a{99}){99}", "pattern '~(a{99}){99}', column 1: bad "
 	    "regular expression: its repetitions make it too large");
-	check_err("~a+++++++++++++", "pattern '~a+++++++++++++', column 1: "
-	    "bad regular expression: its repetitions make it too large");
-	check_err("~((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+", "pattern "
-	    "'~((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+', column 1: bad "
-	    "regular expression: its repetitions make it too large");
+	check_err("~a+*", "pattern '~a+*', column 1: bad regular "
+	    "expression: a repetition operator follows another");
+	check_err("db,~a{2}?", "pattern 'db,~a{2}?', column 4: bad regular "
+	    "expression: a repetition operator follows another");
+	check_err("~(((((a+)?)+)?)+)", "pattern '~(((((a+)?)+)?)+)', column "
+	    "1: bad regular expression: repetitions nested too deep");
+	check_sel(inv, "~((((a+)?)+)?)m", AMS);
 	check_err("web[1:2:3]", "pattern 'web[1:2:3]', column 4: bad "
 	    "subscript '[1:2:3]' (want [N], [-N], [N:M] or [N:])");
 	check_err("web[-1:]", "pattern 'web[-1:]', column 4: bad "
