@@ -65,7 +65,8 @@ parse_long(const char *s, long min, long max, long *out)
 	char	*end;
 	long	 v;
 
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+	/* Digits only: no sign, no spaces, nothing strtol would forgive. */
+	if (s == NULL || !isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -195,14 +196,16 @@ inv_parse_bool(const char *s)
 	return -1;
 }
 
-/* Case-insensitive substring search. */
+/* Case-insensitive search for needle starting at a word boundary. */
 static bool
 has_word(const char *hay, const char *needle)
 {
-	size_t	 n = strlen(needle);
+	const char	*p;
+	size_t		 n = strlen(needle);
 
-	for (; *hay != '\0'; hay++) {
-		if (strncasecmp(hay, needle, n) == 0)
+	for (p = hay; *p != '\0'; p++) {
+		if ((p == hay || !isalpha((unsigned char)p[-1])) &&
+		    strncasecmp(p, needle, n) == 0)
 			return true;
 	}
 	return false;

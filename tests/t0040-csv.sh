@@ -42,6 +42,13 @@ check_bad bad-noname.csv 2 "bad-noname.csv:1:1: error: no host name column (one 
 check_bad bad-values.csv 2 "bad-values.csv:2:6: warning: operating system 'toaster OS' not recognised; left unset
 bad-values.csv:2:17: error: bad tier 'high': tier must be a number from 0 (most critical) to 99"
 
+# Operating systems are recognised by whole words; numbers have no sign.
+printf 'name,os,port\nh1,Hassles,+22\nh2,Microsoft Windows Server 2022,\n' >"$T/os.csv"
+lb -i "$T/os.csv" inventory list
+is "$err" "$T/os.csv:2:4: warning: operating system 'Hassles' not recognised; left unset
+$T/os.csv:2:12: error: bad port '+22': port must be a number from 1 to 65535" \
+    "no os by a word inside a word; no '+' before a port"
+
 # Merged with a native inventory: the CSV adds tags to known hosts.
 printf 'name,tags\nams-web01,pci\n' >"$T/extra.csv"
 lb -i ../../../inventory/demo.yml -i "$T/extra.csv" inventory list pci
