@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diag.h"
 #include "errors.h"
@@ -95,6 +96,8 @@ struct pattern_parser {
 	struct diags	*diags;
 	size_t		 nerrors;
 	char		*quoted;	/* text made printable, for messages */
+	size_t		 coloff;	/* pat_column() resumes from here */
+	size_t		 colval;
 };
 
 static bool
@@ -140,17 +143,23 @@ pat_quote(const char *s, size_t n)
 	return out;
 }
 
-/* The 1-based column of byte off, counting UTF-8 characters. */
+/*
+ * The 1-based column of byte off, counting UTF-8 characters.  Terms are
+ * read left to right, so counting resumes where the last call stopped:
+ * a pattern of a thousand terms is counted once, not a thousand times.
+ */
 static unsigned
-pat_column(const char *s, size_t off)
+pat_column(struct pattern_parser *pp, size_t off)
 {
-	size_t	 i, col = 1;
-
-	for (i = 0; i < off; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			col++;
+	if (off < pp->coloff) {
+		pp->coloff = 0;
+		pp->colval = 1;
 	}
-	return col > UINT32_MAX ? UINT32_MAX : (unsigned)col;
+	for (; pp->coloff < off; pp->coloff++) {
+		if (((unsigned char)pp->text[pp->coloff] & 0xc0) != 0x80)
+			pp->colval++;
+	}
+	return pp->colval > UINT32_MAX ? UINT32_MAX : (unsigned)pp->colval;
 }
 
 static void
@@ -165,7 +174,7 @@ parse_error(struct pattern_parser *pp, size_t off, const char *fmt, ...)
 	unsigned	 col;
 
 	pp->nerrors++;
-	col = pat_column(pp->text, off);
+	col = pat_column(pp, off);
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -605,7 +614,7 @@ parse_term(struct pattern_parser *pp, size_t s, size_t e)
 
 	memset(&t, 0, sizeof t);
 	t.op = TERM_UNION;
-	t.col = pat_column(text, s);
+	t.col = pat_column(pp, s);
 	if (text[b] == '!' || text[b] == '&') {
 		t.op = text[b] == '!' ? TERM_NOT : TERM_AND;
 		b++;
@@ -752,6 +761,7 @@ pattern_parse(const char *text, struct pattern **out, struct diags *d)
 	pp.text = text;
 	pp.len = strnlen(text, PATTERN_MAX_LEN + 1);
 	pp.diags = d;
+	pp.colval = 1;
 	pp.quoted = pat_quote(text, pp.len);
 	p = pp.p = xcalloc(1, sizeof *p);
 
@@ -807,14 +817,33 @@ pattern_free(struct pattern *p)
 	free(p);
 }
 
-/* Bitsets over host indices. */
+/*
+ * A term's hosts: a bitset over host indices in which only the words
+ * lo..hi-1 may be non-zero.  Terms that name a few hosts (a host, a
+ * small group) touch a few words, so that a pattern listing a thousand
+ * hosts costs a thousand small steps, not a thousand passes over the
+ * whole inventory.
+ */
+struct hostset {
+	uint64_t	*w;
+	size_t		 nw;
+	size_t		 lo;
+	size_t		 hi;
+};
 
 static void
-bits_set(uint64_t *w, size_t i)
+set_add(struct hostset *s, size_t i)
 {
-	w[i / 64] |= UINT64_C(1) << (i % 64);
+	size_t	 k = i / 64;
+
+	s->w[k] |= UINT64_C(1) << (i % 64);
+	if (k < s->lo)
+		s->lo = k;
+	if (k + 1 > s->hi)
+		s->hi = k + 1;
 }
 
+/* Sets bits 0..nbits-1 of w. */
 static void
 bits_fill(uint64_t *w, size_t nbits)
 {
@@ -827,54 +856,69 @@ bits_fill(uint64_t *w, size_t nbits)
 }
 
 static size_t
-bits_count(const uint64_t *w, size_t nw)
+bits_count(const uint64_t *w, size_t lo, size_t hi)
 {
 	size_t	 i, n = 0;
 
-	for (i = 0; i < nw; i++)
+	for (i = lo; i < hi; i++)
 		n += (size_t)__builtin_popcountll(w[i]);
 	return n;
 }
 
-/* Keeps only the set bits whose rank (0-based, in order) is in lo..hi. */
 static void
-bits_keep_ranks(uint64_t *w, size_t nw, size_t lo, size_t hi)
+set_clear(struct hostset *s)
+{
+	if (s->hi > s->lo)
+		memset(s->w + s->lo, 0, (s->hi - s->lo) * sizeof *s->w);
+	s->lo = s->nw;
+	s->hi = 0;
+}
+
+static size_t
+set_count(const struct hostset *s)
+{
+	return bits_count(s->w, s->lo, s->hi);
+}
+
+/* Keeps only the members whose rank (0-based, in order) is in lo..hi. */
+static void
+set_keep_ranks(struct hostset *s, size_t lo, size_t hi)
 {
 	size_t		 i, rank = 0, c;
 	uint64_t	 x, bit, keep;
 
-	for (i = 0; i < nw; i++) {
-		c = (size_t)__builtin_popcountll(w[i]);
+	for (i = s->lo; i < s->hi; i++) {
+		c = (size_t)__builtin_popcountll(s->w[i]);
 		if (c == 0)
 			continue;
 		if (rank + c <= lo || rank > hi) {
-			w[i] = 0;
+			s->w[i] = 0;
 			rank += c;
 			continue;
 		}
 		keep = 0;
-		for (x = w[i]; x != 0; x &= x - 1) {
+		for (x = s->w[i]; x != 0; x &= x - 1) {
 			bit = x & (~x + 1);
 			if (rank >= lo && rank <= hi)
 				keep |= bit;
 			rank++;
 		}
-		w[i] = keep;
+		s->w[i] = keep;
 	}
 }
 
 /* Applies the term's subscript to its hosts, in inventory order. */
 static void
-term_subscript(const struct term *t, uint64_t *w, size_t nw)
+term_subscript(const struct term *t, struct hostset *s)
 {
 	size_t	 count, lo, hi;
 
 	if (t->sub == SUB_NONE)
 		return;
-	count = bits_count(w, nw);
+	count = set_count(s);
 	if (t->sub == SUB_INDEX && t->from < 0) {
 		if ((size_t)-t->from > count) {
-			memset(w, 0, nw * sizeof *w);
+			set_clear(s);
 			return;
 		}
 		lo = hi = count - (size_t)-t->from;
@@ -888,21 +932,21 @@ term_subscript(const struct term *t, uint64_t *w, size_t nw)
 			hi = count == 0 ? 0 : count - 1;
 	}
 	if (lo >= count) {
-		memset(w, 0, nw * sizeof *w);
+		set_clear(s);
 		return;
 	}
-	bits_keep_ranks(w, nw, lo, hi);
+	set_keep_ranks(s, lo, hi);
 }
 
 static void
 add_group(const struct inventory *inv, const struct inv_group *g,
-    uint64_t *w)
+    struct hostset *s)
 {
 	size_t	 i;
 
 	for (i = 0; i < g->nmembers; i++) {
 		if (g->members[i] < inv->nhosts)
-			bits_set(w, g->members[i]);
+			set_add(s, g->members[i]);
 	}
 }
 
@@ -924,27 +968,30 @@ term_matches(const struct term *t, const char *name)
  * subscript was applied.
  */
 static bool
-term_eval(const struct term *t, const struct inventory *inv, uint64_t *w)
+term_eval(const struct term *t, const struct inventory *inv,
+    struct hostset *s)
 {
 	const struct inv_group	*g;
 	unsigned		 gi, hi;
-	size_t			 i, nw;
+	size_t			 i;
 	bool			 group = false;
 
 	switch (t->kind) {
 	case TERM_ALL:
-		bits_fill(w, inv->nhosts);
+		bits_fill(s->w, inv->nhosts);
+		s->lo = 0;
+		s->hi = s->nw;
 		break;
 	case TERM_NAME:
 		if (strmap_get(&inv->groupmap, t->body, &gi) &&
 		    gi < inv->ngroups) {
-			add_group(inv, &inv->groups[gi], w);
+			add_group(inv, &inv->groups[gi], s);
 			group = true;
 		}
 		if ((!group || strchr(t->body, '.') != NULL) &&
 		    strmap_get(&inv->hostmap, t->body, &hi) &&
 		    hi < inv->nhosts)
-			bits_set(w, hi);
+			set_add(s, hi);
 		break;
 	case TERM_GLOB:
 	case TERM_REGEX:
@@ -953,46 +1000,73 @@ term_eval(const struct term *t, const struct inventory *inv, uint64_t *w)
 			if ((g->kind & GROUP_BUILTIN) || g->name == NULL)
 				continue;
 			if (term_matches(t, g->name))
-				add_group(inv, g, w);
+				add_group(inv, g, s);
 		}
 		for (i = 0; i < inv->nhosts; i++) {
 			if (inv->hosts[i].name != NULL &&
 			    term_matches(t, inv->hosts[i].name))
-				bits_set(w, i);
+				set_add(s, i);
 		}
 		break;
 	}
-	nw = (inv->nhosts + 63) / 64;
-	if (bits_count(w, nw) == 0)
+	if (set_count(s) == 0)
 		return false;
-	term_subscript(t, w, nw);
+	term_subscript(t, s);
 	return true;
 }
 
 /*
- * The group or host name nearest to an unmatched name.  Names whose
- * length is too far off to be a typo are not even offered to
+ * Whether name might be within limit edits of the word counted in cnt:
+ * the characters of one that the other lacks ("bag distance") are a
+ * lower bound of the edit distance, and far cheaper to count.  cnt is
+ * left as it was.
+ */
+static bool
+maybe_near(int *cnt, size_t wlen, const char *name, size_t limit)
+{
+	const unsigned char	*u = (const unsigned char *)name;
+	size_t			 i, extra = 0, missing, l;
+
+	l = strlen(name);
+	if (l > wlen + limit || l + limit < wlen)
+		return false;
+	for (i = 0; u[i] != '\0'; i++) {
+		if (cnt[u[i]]-- <= 0)
+			extra++;
+	}
+	for (i = 0; u[i] != '\0'; i++)
+		cnt[u[i]]++;
+	missing = wlen - (i - extra);
+	return extra <= limit && missing <= limit;
+}
+
+/*
+ * The group or host name nearest to an unmatched name.  Only names that
+ * might be close enough (see maybe_near()) are offered to
  * diag_suggest(), which keeps this cheap on large inventories.
  */
 static const char *
 term_suggest(const struct term *t, const struct inventory *inv)
 {
 	const char	**words, *best, *name;
-	size_t		 len, slack, n = 0, i, l;
+	size_t		 len, limit, n = 0, i;
+	int		 cnt[256];
 
 	len = strlen(t->body);
 	if (len == 0 || len > 64)
 		return NULL;
-	slack = len / 3 + 1;
+	/* diag_suggest()'s own limit, and the case it ignores. */
+	limit = len <= 4 ? 1 : len / 3 + 1;
+	memset(cnt, 0, sizeof cnt);
+	for (i = 0; i < len; i++)
+		cnt[(unsigned char)t->body[i]]++;
 	words = xreallocarray(NULL, inv->ngroups + inv->nhosts + 1,
 	    sizeof *words);
 	for (i = 0; i < inv->ngroups + inv->nhosts; i++) {
 		name = i < inv->ngroups ? inv->groups[i].name :
 		    inv->hosts[i - inv->ngroups].name;
-		if (name == NULL)
-			continue;
-		l = strlen(name);
-		if (l + slack >= len && l <= len + slack)
+		if (name != NULL && (strcasecmp(name, t->body) == 0 ||
+		    maybe_near(cnt, len, name, limit)))
 			words[n++] = name;
 	}
 	best = diag_suggest(t->body, words, n);
@@ -1035,17 +1109,21 @@ pattern_match(const struct pattern *p, const struct inventory *inv,
     unsigned **idx, size_t *n, struct diags *d)
 {
 	const struct term	*t;
-	uint64_t		*acc, *w, x;
+	struct hostset		 ts;
+	uint64_t		*acc, x;
 	unsigned		*v;
 	size_t			 nw, i, j, k, nsuggest = 0;
 	bool			 any_union = false, base;
-	enum term_op		 op;
+	int			 op;
 
 	*idx = NULL;
 	*n = 0;
 	nw = (inv->nhosts + 63) / 64;
 	acc = xcalloc(nw + 1, sizeof *acc);
-	w = xcalloc(nw + 1, sizeof *w);
+	ts.w = xcalloc(nw + 1, sizeof *ts.w);
+	ts.nw = nw;
+	ts.lo = nw;
+	ts.hi = 0;
 
 	/* Ansible's order_patterns(): unions, then "&", then "!". */
 	for (op = TERM_UNION; op <= TERM_NOT; op++) {
@@ -1053,26 +1131,30 @@ pattern_match(const struct pattern *p, const struct inventory *inv,
 			bits_fill(acc, inv->nhosts);
 		for (i = 0; i < p->nterms; i++) {
 			t = &p->terms[i];
-			if (t->op != op)
+			if ((int)t->op != op)
 				continue;
-			memset(w, 0, nw * sizeof *w);
-			base = term_eval(t, inv, w);
-			if (!base || bits_count(w, nw) == 0)
+			base = term_eval(t, inv, &ts);
+			if (!base || set_count(&ts) == 0)
 				term_note(t, inv, base, d, &nsuggest);
-			for (j = 0; j < nw; j++) {
+			if (op == TERM_AND) {
+				/* Outside lo..hi the term has no host. */
+				for (j = 0; j < nw; j++)
+					acc[j] &= j >= ts.lo && j < ts.hi ?
+					    ts.w[j] : 0;
+			}
+			for (j = ts.lo; j < ts.hi; j++) {
 				if (op == TERM_UNION)
-					acc[j] |= w[j];
-				else if (op == TERM_AND)
-					acc[j] &= w[j];
-				else
-					acc[j] &= ~w[j];
+					acc[j] |= ts.w[j];
+				else if (op == TERM_NOT)
+					acc[j] &= ~ts.w[j];
 			}
 			if (op == TERM_UNION)
 				any_union = true;
+			set_clear(&ts);
 		}
 	}
 
-	k = bits_count(acc, nw);
+	k = bits_count(acc, 0, nw);
 	if (k > 0) {
 		v = xreallocarray(NULL, k, sizeof *v);
 		k = 0;
@@ -1084,7 +1166,7 @@ pattern_match(const struct pattern *p, const struct inventory *inv,
 		*idx = v;
 		*n = k;
 	}
-	free(w);
+	free(ts.w);
 	free(acc);
 	return 0;
 }

@@ -401,6 +401,17 @@ test_notes(void **state)
 	    "pattern term 'web[7]' matches no host");
 	diags_release(&d);
 
+	got = sel_d(inv, "WEB:fra-db1", &d);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.v[0].msg,
+	    "pattern term 'WEB' matches no host; did you mean 'web'?");
+	assert_string_equal(d.v[1].msg, "pattern term 'fra-db1' matches "
+	    "no host; did you mean 'fra-db01'?");
+	assert_int_equal(d.v[1].col, 5);
+	diags_release(&d);
+
 	/* Exclusions and intersections are noted as well. */
 	got = sel_d(inv, "web:!dbb", &d);
 	assert_string_equal(got, WEB);
