@@ -454,6 +454,36 @@ csv_header(struct csv *c, struct csv_field *f, size_t n,
 	return -1;
 }
 
+/*
+ * CMDBs name locations as people do ("Amsterdam DC1"); a site is a name
+ * patterns can use, so such a value becomes "amsterdam-dc1": lower case,
+ * every run of other characters than letters, digits, '_' and '.' one '-'.
+ */
+static void
+csv_site(struct inventory *inv, struct csv *c, struct host *h,
+    const struct csv_field *f, const struct srcpos *p)
+{
+	char	 name[256];
+	size_t	 n = 0;
+	const char *s;
+
+	for (s = f->text; *s != '\0' && n + 1 < sizeof name; s++) {
+		if (isalnum((unsigned char)*s) || *s == '_' || *s == '.')
+			name[n++] = (char)tolower((unsigned char)*s);
+		else if (n > 0 && name[n - 1] != '-')
+			name[n++] = '-';
+	}
+	while (n > 0 && name[n - 1] == '-')
+		n--;
+	name[n] = '\0';
+	if (n == 0) {
+		diag_err(c->d, c->file, f->line, f->col,
+		    "site '%s' has no letters or digits", f->text);
+		return;
+	}
+	host_set_text(inv, h, "site", name, p, c->d);
+}
+
 static void
 csv_cell(struct inventory *inv, struct csv *c, struct host *h,
     const struct csv_col *col, const struct csv_field *f)
@@ -470,7 +500,7 @@ csv_cell(struct inventory *inv, struct csv *c, struct host *h,
 		host_set_text(inv, h, "address", f->text, &p, c->d);
 		break;
 	case COL_SITE:
-		host_set_text(inv, h, "site", f->text, &p, c->d);
+		csv_site(inv, c, h, f, &p);
 		break;
 	case COL_OS:
 		if ((os = inv_canon_os(f->text)) != NULL)

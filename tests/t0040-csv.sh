@@ -49,6 +49,12 @@ is "$err" "$T/os.csv:2:4: warning: operating system 'Hassles' not recognised; le
 $T/os.csv:2:12: error: bad port '+22': port must be a number from 1 to 65535" \
     "no os by a word inside a word; no '+' before a port"
 
+# A location as a CMDB writes it becomes a site name.
+printf 'name,location\nh1,Amsterdam DC1\nh2,"New York / 5th Ave"\n' >"$T/loc.csv"
+lb -i "$T/loc.csv" inventory list
+is "$(printf '%s\n' "$out" | sed 1d | awk '{print $1, $2}')" "h1 amsterdam-dc1
+h2 new-york-5th-ave" "locations become site names"
+
 # Merged with a native inventory: the CSV adds tags to known hosts.
 printf 'name,tags\nams-web01,pci\n' >"$T/extra.csv"
 lb -i ../../../inventory/demo.yml -i "$T/extra.csv" inventory list pci
