@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "diag.h"
 #include "errors.h"
+#include "strmap.h"
 #include "xmalloc.h"
 #include "ytree.h"
 
@@ -502,31 +503,17 @@ ynode_kind(const struct ynode *n)
 	}
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t	 h = 1469598103934665603ULL;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 size_t
 ytree_check_keys(const struct ynode *map, const char *what, const char *file,
     struct diags *diags)
 {
-	const struct ynode	**slots, *k, *o;
-	size_t			  i, cap, mask, h, bad = 0;
+	struct strmap		 seen = STRMAP_INIT;
+	const struct ynode	*k, *o;
+	size_t			 i, bad = 0;
+	unsigned		 first;
 
 	if (map == NULL || map->type != YNODE_MAP || map->n == 0)
 		return 0;
-	for (cap = 16; cap < map->n * 2; cap *= 2)
-		;
-	mask = cap - 1;
-	slots = xcalloc(cap, sizeof *slots);
 	for (i = 0; i < map->n; i++) {
 		k = YMAP_KEY(map, i);
 		if (k->type != YNODE_SCALAR) {
@@ -536,20 +523,16 @@ ytree_check_keys(const struct ynode *map, const char *what, const char *file,
 			bad++;
 			continue;
 		}
-		for (h = hash_str(k->str) & mask; (o = slots[h]) != NULL;
-		    h = (h + 1) & mask) {
-			if (strcmp(o->str, k->str) == 0)
-				break;
-		}
-		if (o != NULL) {
+		if (strmap_get(&seen, k->str, &first)) {
+			o = YMAP_KEY(map, first);
 			diag_err(diags, file, k->line, k->col,
 			    "duplicate %s '%s' (first at line %u, column %u)",
 			    what, k->str, o->line, o->col);
 			bad++;
 			continue;
 		}
-		slots[h] = k;
+		strmap_put(&seen, k->str, (unsigned)i);
 	}
-	free(slots);
+	strmap_release(&seen);
 	return bad;
 }

@@ -85,8 +85,8 @@ int		 ynode_bool(const struct ynode *);
 const char	*ynode_kind(const struct ynode *);
 /*
  * Reports every key of map that is not a scalar, and every duplicate key,
- * as "duplicate WHAT 'key' (first at LINE:COL)".  Returns the number of
- * problems found.
+ * as "duplicate WHAT 'key' (first at line L, column C)".  Returns the
+ * number of problems found.
  */
 size_t		 ytree_check_keys(const struct ynode *map, const char *what,
 		    const char *file, struct diags *);
