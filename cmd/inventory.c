@@ -6,6 +6,7 @@
  *	check		every problem in the inventories, at once
  *	import FILE	an Ansible or CSV inventory as native YAML
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,10 +447,13 @@ inventory_check(struct cmd_ctx *ctx, int argc, char **argv)
 static int
 inventory_import(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct inventory	*check, *raw;
-	struct diags		 d = DIAGS_INIT, wd = DIAGS_INIT;
+	struct inventory	*inv;
+	struct diags		 d = DIAGS_INIT;
 	const char		*file;
-	char			*title;
+	char			*title = NULL, *yaml = NULL;
+	size_t			 len = 0;
+	FILE			*mem = NULL;
+	bool			 written = false;
 	int			 r = EXIT_USAGE, c;
 
 	while ((c = cmd_getopt(ctx, argc, argv, NULL, NULL)) != -1) {
@@ -464,35 +468,40 @@ inventory_import(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	file = argv[optind];
 	/*
-	 * Check the file fully first: nothing is written unless it is whole.
-	 * The copy that is written is read again and not finished, so that
-	 * only what the file says is written, not the built-in defaults.
+	 * The YAML is written from the inventory as read, before
+	 * inventory_finish() fills in the built-in defaults, so that only
+	 * what the file says is written.  It goes to memory first and out
+	 * only when the whole file, finished, has no errors.
 	 */
-	check = inventory_new();
-	inventory_load_file(check, file, INV_FORMAT_AUTO, &d);
-	inventory_finish(check, &d);
-	cmd_print_diags(ctx, &d, MAX_SHOWN_ERRORS);
-	if (d.nerrors > 0)
-		goto out;
-	raw = inventory_new();
-	inventory_load_file(raw, file, INV_FORMAT_AUTO, &wd);
-	xasprintf(&title, "lifeboat inventory, imported from %s (%s)", file,
-	    inventory_format_name(raw->sources[0].format));
-	r = inventory_emit_yaml(raw, stdout, title, &wd) == 0 ? EXIT_OK :
-	    EXIT_FAILED;
-	free(title);
-	/* Only the notes of the writing (secrets left out) are new. */
-	diags_release(&d);
-	for (size_t i = 0; i < wd.n; i++)
-		if (strstr(wd.v[i].msg, "not imported") != NULL)
-			diag_add(&d, wd.v[i].level, wd.v[i].file,
-			    wd.v[i].line, wd.v[i].col, "%s", wd.v[i].msg);
-	cmd_print_diags(ctx, &d, MAX_SHOWN_ERRORS);
-	inventory_free(raw);
+	inv = inventory_new();
+	inventory_load_file(inv, file, INV_FORMAT_AUTO, &d);
+	if (d.nerrors == 0) {
+		if ((mem = open_memstream(&yaml, &len)) == NULL) {
+			cmd_error(ctx, "cannot write output: %s",
+			    strerror(errno));
+			r = EXIT_FAILED;
+			goto out;
+		}
+		xasprintf(&title, "lifeboat inventory, imported from %s (%s)",
+		    file, inventory_format_name(inv->sources[0].format));
+		c = inventory_emit_yaml(inv, mem, title, &d);
+		if (fclose(mem) != 0 || c != 0) {
+			cmd_error(ctx, "cannot write output");
+			r = EXIT_FAILED;
+			goto out;
+		}
+	}
+	inventory_finish(inv, &d);
+	written = d.nerrors == 0;
  out:
+	cmd_print_diags(ctx, &d, MAX_SHOWN_ERRORS);
+	if (written)
+		r = fwrite(yaml, 1, len, stdout) == len ? EXIT_OK :
+		    EXIT_FAILED;
+	free(title);
+	free(yaml);
 	diags_release(&d);
-	diags_release(&wd);
-	inventory_free(check);
+	inventory_free(inv);
 	return r;
 }
 

@@ -9,9 +9,10 @@ cd "$TESTDIR/.."
 golden() {	# name command...
 	local name=$1 got
 	shift
-	# JSON documents are standard output alone; the rest with stderr.
+	# Documents (JSON, imported YAML) are standard output alone; the
+	# rest with stderr.
 	case "$name" in
-	*.json)	got=$("$@" 2>/dev/null) ;;
+	*.json|*.import)	got=$("$@" 2>/dev/null) ;;
 	*)	got=$("$@" 2>&1) ;;
 	esac
 	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
