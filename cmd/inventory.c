@@ -510,13 +510,14 @@ cmd_inventory_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct {
 		const char	*name;
+		const char	*full;		/* for messages */
 		int		(*fn)(struct cmd_ctx *, int, char **);
 	} subs[] = {
-		{ "list", inventory_list },
-		{ "ls", inventory_list },
-		{ "graph", inventory_graph },
-		{ "check", inventory_check },
-		{ "import", inventory_import },
+		{ "list", "inventory list", inventory_list },
+		{ "ls", "inventory list", inventory_list },
+		{ "graph", "inventory graph", inventory_graph },
+		{ "check", "inventory check", inventory_check },
+		{ "import", "inventory import", inventory_import },
 	};
 	const char	*names[5], *s;
 	size_t		 i;
@@ -537,8 +538,7 @@ cmd_inventory_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			argc -= optind;
 			argv += optind;
 			optind = 0;
-			ctx->cmdname = subs[i].name[0] == 'l' ?
-			    "inventory list" : NULL;
+			ctx->cmdname = subs[i].full;
 			return subs[i].fn(ctx, argc, argv);
 		}
 	}

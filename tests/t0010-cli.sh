@@ -30,6 +30,13 @@ is "$rc" 2 "unknown option exits 2"
 is "$err" "lifeboat: inventory list: unknown option '--jsn' (did you mean '--json'?)" \
     "unknown option names it and suggests"
 
+lb -i inventory/demo.yml inventory graph --bogus
+is "$err" "lifeboat: inventory graph: unknown option '--bogus'" \
+    "every subcommand names itself in its errors"
+lb -i inventory/demo.yml inventory check extra
+is "$err" "lifeboat: inventory check: unexpected argument 'extra'" \
+    "check refuses stray arguments"
+
 lb -i inventory/demo.yml inventory lsit
 is "$rc" 2 "unknown subcommand exits 2"
 like "$err" "unknown command 'lsit' \(did you mean 'list'\?\)" \
