@@ -52,8 +52,8 @@ void	 diag_err(struct diags *, const char *file, unsigned line,
 /* Orders diagnostics by file, line and column (stable). */
 void	 diags_sort(struct diags *);
 /*
- * Formats one diagnostic as "file:line:col: error: msg" into a static
- * buffer-free caller string; returns a malloc'd string the caller frees.
+ * Formats one diagnostic as "file:line:col: error: msg" (or without the
+ * parts it lacks); returns a string the caller frees.
  */
 char	*diag_format(const struct diag *);
 

@@ -448,7 +448,7 @@ inventory_group_add_child(struct inventory *inv, struct inv_group *g,
 
 /* Applies the built-in defaults and checks one host on its own. */
 static void
-finish_host(struct inventory *inv, struct host *h, struct diags *d)
+finish_host(struct host *h, struct diags *d)
 {
 	const struct srcpos	*p = &h->pos;
 
@@ -509,7 +509,6 @@ finish_host(struct inventory *inv, struct host *h, struct diags *d)
 		diag_err(d, p->file, p->line, p->col,
 		    "host '%s': sim.boot_loop up time is longer than its "
 		    "period", h->name);
-	(void)inv;
 }
 
 /* A growable list of host indices, sorted and made unique at the end. */
@@ -768,7 +767,7 @@ inventory_finish(struct inventory *inv, struct diags *d)
 		return LB_ERR_INTERNAL;
 	for (i = 0; i < inv->nhosts; i++) {
 		h = &inv->hosts[i];
-		finish_host(inv, h, d);
+		finish_host(h, d);
 		if (h->site != NULL) {
 			s = inventory_add_site(inv, h->site, NULL);
 			s->nhosts++;
