@@ -83,6 +83,29 @@ arena_allocarray(struct arena *a, size_t nmemb, size_t size)
 	return arena_alloc(a, nmemb * size);
 }
 
+void *
+arena_realloc(struct arena *a, void *old, size_t oldsize, size_t newsize)
+{
+	struct arena_chunk	*c = a->head;
+	size_t			 olda, newa;
+	void			*p;
+
+	olda = (oldsize + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	newa = (newsize + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (old != NULL && c != NULL && newa >= olda &&
+	    (char *)old + olda == (char *)c->data + c->used &&
+	    newa - olda <= c->size - c->used) {
+		memset((char *)old + olda, 0, newa - olda);
+		c->used += newa - olda;
+		a->total += newa - olda;
+		return old;
+	}
+	p = arena_alloc(a, newsize);
+	if (old != NULL && oldsize > 0)
+		memcpy(p, old, oldsize < newsize ? oldsize : newsize);
+	return p;
+}
+
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {

@@ -16,6 +16,13 @@ void		 arena_free(struct arena *);
 /* Zeroed memory aligned for any type; never NULL (aborts on failure). */
 void		*arena_alloc(struct arena *, size_t);
 void		*arena_allocarray(struct arena *, size_t, size_t);
+/*
+ * Grows an allocation of oldsize bytes to newsize: in place when it is the
+ * arena's latest allocation and there is room, else by copying (the old
+ * block is then wasted until the arena dies).  The new bytes are zeroed.
+ */
+void		*arena_realloc(struct arena *, void *, size_t oldsize,
+		    size_t newsize);
 char		*arena_strdup(struct arena *, const char *);
 char		*arena_strndup(struct arena *, const char *, size_t);
 char		*arena_printf(struct arena *, const char *, ...)

@@ -48,6 +48,10 @@ inventory_free(struct inventory *inv)
 	strmap_release(&inv->hostmap);
 	strmap_release(&inv->sitemap);
 	strmap_release(&inv->groupmap);
+	strmap_release(&inv->varmap);
+	strmap_release(&inv->textmap);
+	free(inv->varnames);
+	free(inv->textnodes);
 	arena_free(inv->arena);
 	free(inv);
 }
@@ -182,14 +186,10 @@ host_fill_unset(struct host *dst, const struct host *src)
 static void *
 arena_grow(struct inventory *inv, void *old, size_t n, size_t size)
 {
-	void	*p;
-
 	if (n != 0 && (n & (n - 1)) != 0)
 		return old;
-	p = arena_allocarray(inv->arena, n ? n * 2 : 2, size);
-	if (n > 0)
-		memcpy(p, old, n * size);
-	return p;
+	/* Usually in place: a host's lists grow while it is being read. */
+	return arena_realloc(inv->arena, old, n * size, (n ? n * 2 : 2) * size);
 }
 
 void
@@ -205,22 +205,45 @@ host_add_tag(struct inventory *inv, struct host *h, const char *tag)
 	h->tags[h->ntags++] = inventory_strdup(inv, tag);
 }
 
+/* The inventory's one copy of a var name, with its secret bit. */
+static const struct inv_varname *
+varname(struct inventory *inv, const char *name)
+{
+	struct inv_varname	*vn;
+	unsigned		 i;
+
+	if (strmap_get(&inv->varmap, name, &i))
+		return &inv->varnames[i];
+	if ((inv->nvarnames & (inv->nvarnames - 1)) == 0)
+		inv->varnames = xreallocarray(inv->varnames,
+		    inv->nvarnames ? inv->nvarnames * 2 : 16,
+		    sizeof *inv->varnames);
+	vn = &inv->varnames[inv->nvarnames];
+	vn->name = inventory_strdup(inv, name);
+	vn->secret = inv_secret_name(name);
+	strmap_put(&inv->varmap, vn->name, (unsigned)inv->nvarnames++);
+	return vn;
+}
+
 void
 host_set_var(struct inventory *inv, struct host *h, const char *name,
     const struct ynode *value)
 {
-	size_t	 i;
+	const struct inv_varname	*vn;
+	size_t				 i;
 
+	vn = varname(inv, name);
+	/* Names are shared, so the same name is the same pointer. */
 	for (i = 0; i < h->nvars; i++) {
-		if (strcmp(h->vars[i].name, name) == 0) {
+		if (h->vars[i].name == vn->name) {
 			h->vars[i].value = value;
 			return;
 		}
 	}
 	h->vars = arena_grow(inv, h->vars, h->nvars, sizeof *h->vars);
-	h->vars[h->nvars].name = inventory_strdup(inv, name);
+	h->vars[h->nvars].name = vn->name;
 	h->vars[h->nvars].value = value;
-	h->vars[h->nvars].secret = inv_secret_name(name);
+	h->vars[h->nvars].secret = vn->secret;
 	h->nvars++;
 }
 
@@ -229,7 +252,13 @@ host_set_var_str(struct inventory *inv, struct host *h, const char *name,
     const char *value)
 {
 	struct ynode	*n;
+	unsigned	 i;
 
+	/* Nodes are never changed once made, so hosts can share them. */
+	if (strmap_get(&inv->textmap, value, &i)) {
+		host_set_var(inv, h, name, inv->textnodes[i]);
+		return;
+	}
 	n = arena_alloc(inv->arena, sizeof *n);
 	n->type = YNODE_SCALAR;
 	n->str = inventory_strdup(inv, value);
@@ -237,6 +266,12 @@ host_set_var_str(struct inventory *inv, struct host *h, const char *name,
 	/* Text from INI or CSV has no YAML typing: keep it a string. */
 	n->quoted = true;
 	n->weight = 1;
+	if ((inv->ntextnodes & (inv->ntextnodes - 1)) == 0)
+		inv->textnodes = xreallocarray(inv->textnodes,
+		    inv->ntextnodes ? inv->ntextnodes * 2 : 16,
+		    sizeof *inv->textnodes);
+	inv->textnodes[inv->ntextnodes] = n;
+	strmap_put(&inv->textmap, n->str, (unsigned)inv->ntextnodes++);
 	host_set_var(inv, h, name, n);
 }
 

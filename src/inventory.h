@@ -204,6 +204,12 @@ struct inv_source {
 	enum inv_format		 format;
 };
 
+/* A var name, stored once per inventory, and whether it holds a secret. */
+struct inv_varname {
+	const char		*name;
+	bool			 secret;
+};
+
 struct inventory {
 	struct arena		*arena;
 	struct host		*hosts;
@@ -220,6 +226,16 @@ struct inventory {
 	struct strmap		 groupmap;
 	struct inv_source	*sources;
 	size_t			 nsources;
+	/*
+	 * Var names and text values repeat across hosts (group vars above
+	 * all): each is stored once and shared.
+	 */
+	struct strmap		 varmap;	/* name -> index in varnames */
+	struct inv_varname	*varnames;
+	size_t			 nvarnames;
+	struct strmap		 textmap;	/* text -> index in textnodes */
+	const struct ynode	**textnodes;
+	size_t			 ntextnodes;
 	bool			 finished;
 };
 
