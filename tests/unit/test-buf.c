@@ -318,6 +318,43 @@ test_arena_strings(void **state)
 	arena_free(a);
 }
 
+/* arena_realloc: in place when last, copied otherwise; new bytes zeroed. */
+static void
+test_arena_realloc(void **state)
+{
+	struct arena	*a;
+	char		*p, *q, *other;
+	size_t		 used, i;
+
+	(void)state;
+	a = arena_new();
+	p = arena_alloc(a, 16);
+	memset(p, 'x', 16);
+	used = arena_used(a);
+	q = arena_realloc(a, p, 16, 64);
+	assert_ptr_equal(q, p);
+	assert_int_equal(arena_used(a), used + 48);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(q[i], 'x');
+	for (i = 16; i < 64; i++)
+		assert_int_equal(q[i], 0);
+	/* Not the latest allocation any more: the contents move. */
+	other = arena_alloc(a, 8);
+	other[0] = 'o';
+	q = arena_realloc(a, p, 64, 128);
+	assert_ptr_not_equal(q, p);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(q[i], 'x');
+	for (i = 16; i < 128; i++)
+		assert_int_equal(q[i], 0);
+	assert_int_equal(other[0], 'o');
+	/* NULL grows from nothing. */
+	q = arena_realloc(a, NULL, 0, 32);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(q[i], 0);
+	arena_free(a);
+}
+
 static void
 test_arena_rewind(void **state)
 {
@@ -462,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_arena_alignment),
 		cmocka_unit_test(test_arena_strings),
 		cmocka_unit_test(test_arena_rewind),
+		cmocka_unit_test(test_arena_realloc),
 		cmocka_unit_test(test_strmap_basic),
 		cmocka_unit_test(test_strmap_growth),
 	};
