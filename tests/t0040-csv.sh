@@ -37,7 +37,7 @@ check_bad() {	# file rc expected-stderr
 	is "$err" "$3" "$1: says where and what"
 }
 check_bad bad-quote.csv 2 "bad-quote.csv:3:6: error: quoted field is not closed"
-check_bad bad-extra.csv 2 "bad-extra.csv:2:15: error: row has 3 fields, the header 2"
+check_bad bad-extra.csv 2 "bad-extra.csv:2:15: error: row has 3 fields but the header has 2"
 check_bad bad-noname.csv 2 "bad-noname.csv:1:1: error: no host name column (one of: name, host, hostname, fqdn, computer name, device name, ci name, asset name)"
 check_bad bad-values.csv 2 "bad-values.csv:2:6: warning: operating system 'toaster OS' not recognised; left unset
 bad-values.csv:2:17: error: bad tier 'high': tier must be a number from 0 (most critical) to 99"

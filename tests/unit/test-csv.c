@@ -495,7 +495,7 @@ test_bad_files(void **state)
 	    "bad tier 'high': tier must be a number from 0 (most critical) "
 	    "to 99");
 	check_diag(&l, 3, DIAG_ERROR, DATA "bad-rows.csv", 6, 20,
-	    "row has 5 fields, the header 4");
+	    "row has 5 fields but the header has 4");
 	check_diag(&l, 4, DIAG_ERROR, DATA "bad-rows.csv", 7, 17,
 	    "bad ssh.port '99999': port must be a number from 1 to 65535");
 	check_diag(&l, 5, DIAG_ERROR, DATA "bad-rows.csv", 8, 1,
@@ -531,7 +531,7 @@ test_bad_files(void **state)
 
 	load_file(&l, "bad-extra.csv");
 	check_diag(&l, 0, DIAG_ERROR, DATA "bad-extra.csv", 2, 15,
-	    "row has 3 fields, the header 2");
+	    "row has 3 fields but the header has 2");
 	unload(&l);
 
 	load_file(&l, "bad-noname.csv");
