@@ -617,7 +617,8 @@ inv_read_csv(struct inventory *inv, unsigned src, const char *data,
 			continue;
 		if (i < (size_t)n)
 			diag_err(d, c.file, f[ncols].line, f[ncols].col,
-			    "row has %d fields but the header has %zu", n, ncols);
+			    "row has %d fields but the header has %zu", n,
+			    ncols);
 		else
 			csv_host(inv, &c, src, cols, f,
 			    (size_t)n < ncols ? (size_t)n : ncols);
