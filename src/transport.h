@@ -68,7 +68,7 @@ bool		 tp_err_is_unreachable(enum tp_err);
 struct tp_stream {
 	char		*data;		/* NUL-terminated; NULL when empty */
 	size_t		 len;		/* bytes in data, marker included */
-	size_t		 cap;		/* bytes kept before the marker */
+	size_t		 cap;		/* bytes allocated for data */
 	uint64_t	 total;		/* bytes the host sent */
 	bool		 truncated;
 	char		*path;		/* spill file, or NULL */
@@ -77,9 +77,9 @@ struct tp_stream {
 
 struct tp_result {
 	enum tp_err	 err;
-	char		*msg;		/* for people; NULL when all went well */
+	char		*msg;		/* for people; NULL when all is well */
 	int		 rc;		/* exit status, or -1 when none */
-	char		*signal;	/* "TERM" when killed by one, or NULL */
+	char		*signal;	/* "TERM" when killed by it, or NULL */
 	struct tp_stream streams[2];	/* TP_STDOUT, TP_STDERR */
 	int64_t		 t_start;	/* loop_now() when the call was made */
 	int64_t		 t_end;
@@ -201,7 +201,8 @@ void		 tp_put(struct tp_conn *, const char *local,
 /* Reads remote into local, written beside it and renamed into place. */
 void		 tp_get(struct tp_conn *, const char *remote,
 		    const char *local, tp_done_fn *, void *arg);
-/* Closes politely; the connection is freed after done returns. */
+/* Closes politely.  The connection is freed before done is called,
+ * which gets NULL for it. */
 void		 tp_close(struct tp_conn *, tp_done_fn *, void *arg);
 /* Drops the connection now, whatever is in flight; no callback. */
 void		 tp_free(struct tp_conn *);
