@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "hostrange.h"
 #include "xmalloc.h"
 
@@ -309,4 +310,77 @@ bool
 hostrange_has(const char *name)
 {
 	return strchr(name, '[') != NULL;
+}
+
+/* A name cut into its prefix and trailing number, for folding. */
+struct fold {
+	const char	*name;
+	size_t		 plen;		/* bytes before the number */
+	size_t		 width;		/* digits; 0: no number */
+	unsigned long long num;
+};
+
+static int
+fold_cmp(const void *a, const void *b)
+{
+	const struct fold	*x = a, *y = b;
+	size_t			 l = x->plen < y->plen ? x->plen : y->plen;
+	int			 c;
+
+	if ((c = memcmp(x->name, y->name, l)) != 0)
+		return c;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	if (x->width != y->width)
+		return x->width < y->width ? -1 : 1;
+	if (x->num != y->num)
+		return x->num < y->num ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Whether b continues a's run: same prefix and width, the next number. */
+static bool
+fold_next(const struct fold *a, const struct fold *b)
+{
+	return a->width > 0 && a->plen == b->plen && a->width == b->width &&
+	    memcmp(a->name, b->name, a->plen) == 0 && b->num == a->num + 1;
+}
+
+char *
+hostrange_fold(const char *const *names, size_t n)
+{
+	struct buf	 out;
+	struct fold	*f;
+	size_t		 i, j, len;
+
+	buf_init(&out, SIZE_MAX, 0);
+	f = xreallocarray(NULL, n ? n : 1, sizeof(*f));
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		j = len;
+		while (j > 0 && names[i][j - 1] >= '0' &&
+		    names[i][j - 1] <= '9' && len - j < 18)
+			j--;
+		f[i].name = names[i];
+		f[i].plen = j;
+		f[i].width = len - j;
+		f[i].num = f[i].width ? strtoull(names[i] + j, NULL, 10) : 0;
+	}
+	qsort(f, n, sizeof(*f), fold_cmp);
+	for (i = 0; i < n; i = j + 1) {
+		for (j = i; j + 1 < n && fold_next(&f[j], &f[j + 1]); j++)
+			;
+		if (i > 0)
+			buf_addc(&out, ',');
+		if (j == i)
+			buf_adds(&out, f[i].name);
+		else
+			buf_addf(&out, "%.*s[%0*llu:%0*llu]", (int)f[i].plen,
+			    f[i].name, (int)f[i].width, f[i].num,
+			    (int)f[j].width, f[j].num);
+	}
+	free(f);
+	if (out.data == NULL)
+		return xstrdup("");
+	return buf_detach(&out, NULL);
 }

@@ -43,4 +43,12 @@ int	 hostrange_expand(const char *name, char ***names, size_t *n,
 /* Frees what hostrange_expand() returned; accepts NULL. */
 void	 hostrange_free(char **names, size_t n);
 
+/*
+ * The reverse: folds names into ranges, "web01,web02,web03,db1" into
+ * "db1,web[01:03]", sorted.  Runs of names that differ only in a trailing
+ * number of the same width become one range.  Returns a new string
+ * (caller frees).
+ */
+char	*hostrange_fold(const char *const *names, size_t n);
+
 #endif
