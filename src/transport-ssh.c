@@ -204,6 +204,7 @@ struct ssh_key {
 	bool		 missing;	/* a default that does not exist */
 	int		 err;		/* errno when unreadable, else 0 */
 	bool		 encrypted;
+	bool		 rsa;
 	bool		 asked;		/* the prompt was tried */
 	struct buf	 priv;		/* the file, BUF_WIPE */
 	struct buf	 pub;		/* path.pub when it exists */
@@ -647,6 +648,35 @@ key_is_encrypted(const char *text, size_t len)
 }
 
 /*
+ * Whether a key is RSA: its public half says so, or the private key's
+ * header (PEM), or the public key in an OpenSSH key's clear part.
+ */
+static bool
+key_is_rsa(const struct ssh_key *k)
+{
+	static const char	 begin[] =
+	    "-----BEGIN OPENSSH PRIVATE KEY-----";
+	const char		*p;
+	uint8_t			 blob[512];
+	size_t			 got;
+	bool			 rsa;
+
+	if (k->pub.len > 0)
+		return strncmp(k->pub.data, "ssh-rsa ", 8) == 0;
+	if (memmem(k->priv.data, k->priv.len, "BEGIN RSA", 9) != NULL)
+		return true;
+	if ((p = memmem(k->priv.data, k->priv.len, begin,
+	    sizeof(begin) - 1)) == NULL)
+		return false;
+	p += sizeof(begin) - 1;
+	got = b64_decode(p, k->priv.len - (size_t)(p - k->priv.data), blob,
+	    sizeof(blob));
+	rsa = memmem(blob, got, "\0\0\0\7ssh-rsa", 11) != NULL;
+	explicit_bzero(blob, sizeof(blob));
+	return rsa;
+}
+
+/*
  * The key at path (expanded), loaded on first use.  A default key that
  * does not exist is remembered as missing.
  */
@@ -680,6 +710,7 @@ key_get(struct ssh_state *st, const char *path, bool is_default)
 		if (read_file(pub, &k->pub, SSH_KEY_MAX) != 0)
 			buf_release(&k->pub);
 		free(pub);
+		k->rsa = key_is_rsa(k);
 	} else
 		buf_release(&k->priv);
 	st->keys = xreallocarray(st->keys, st->nkeys + 1,
@@ -1989,14 +2020,24 @@ st_auth_key(struct ssh_conn *c, bool *done)
 			tried_add(c, "publickey (%s)", k->name);
 			return STEP_NEXT;
 		}
-		if (r == LIBSSH2_ERROR_FILE ||
+		libssh2_session_last_error(c->session, &msg, &len, 0);
+		if (r == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED && msg != NULL &&
+		    strstr(msg, "Callback") != NULL) {
+			/* libssh2 could not sign: it could not read the key. */
+			tried_add(c, "publickey (%s: cannot use the key%s)",
+			    k->name, k->encrypted ? "; wrong passphrase?" : "");
+		} else if (r == LIBSSH2_ERROR_FILE ||
 		    r == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED ||
 		    r == LIBSSH2_ERROR_PUBLICKEY_PROTOCOL) {
-			libssh2_session_last_error(c->session, &msg, &len, 0);
 			tried_add(c, "publickey (%s: %s%s)", k->name,
 			    lc_msg(msg, tmp, sizeof(tmp)),
 			    k->encrypted ? "; wrong passphrase?" : "");
-		} else
+		} else if (k->rsa && libssh2_version(0x010b00) == NULL)
+			tried_add(c, "publickey (%s: refused; this libssh2 "
+			    "signs RSA keys only with SHA-1 (ssh-rsa), which "
+			    "OpenSSH 8.8 and later refuse by default)",
+			    k->name);
+		else
 			tried_add(c, "publickey (%s)", k->name);
 	}
 	auth_next(c, done);
