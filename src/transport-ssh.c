@@ -99,6 +99,7 @@
 						   command's channel */
 #define SSH_AUX_ERR_MAX		1024		/* stderr kept from mv */
 #define SSH_NKEYTYPES		5
+#define SSH_BCRYPT_WARN_HOSTS	20
 
 enum ssh_state_id {
 	S_NONE,
@@ -204,7 +205,9 @@ struct ssh_key {
 	bool		 missing;	/* a default that does not exist */
 	int		 err;		/* errno when unreadable, else 0 */
 	bool		 encrypted;
+	bool		 bcrypt;	/* an encrypted OpenSSH key */
 	bool		 rsa;
+	size_t		 nhosts;	/* hosts that log in with it */
 	bool		 asked;		/* the prompt was tried */
 	struct buf	 priv;		/* the file, BUF_WIPE */
 	struct buf	 pub;		/* path.pub when it exists */
@@ -250,6 +253,8 @@ struct ssh_state {
 	bool			  system_kh_read;
 	struct ssh_secret_file	**pwfiles;
 	size_t			  npwfiles;
+	/* Time spent inside libssh2 reading keys, all hosts together. */
+	int64_t			  stall_ms;
 };
 
 struct ssh_conn {
@@ -285,6 +290,7 @@ struct ssh_conn {
 	struct loop_timer	 keepalive;
 	struct loop_timer	 kick;
 	int64_t			 limit_ms;	/* of the deadline running */
+	int64_t			 stall_seen;	/* st->stall_ms, as of then */
 	bool			 aborting;	/* command timed out */
 	size_t			 turn_bytes;
 
@@ -704,6 +710,8 @@ key_get(struct ssh_state *st, const char *path, bool is_default)
 	if (k->err == 0) {
 		k->encrypted = key_is_encrypted(k->priv.data != NULL ?
 		    k->priv.data : "", k->priv.len);
+		k->bcrypt = k->encrypted && memmem(k->priv.data, k->priv.len,
+		    "BEGIN OPENSSH PRIVATE KEY", 25) != NULL;
 		/* With the public half at hand libssh2 need not derive it
 		 * from the private key: one decryption less per login. */
 		xasprintf(&pub, "%s.pub", k->path);
@@ -1044,6 +1052,7 @@ ssh_prepare(struct tp_ctx *ctx, const struct host *const *hosts, size_t n,
 
 		nk = host_keys(st, h, keys);
 		for (j = 0; j < nk; j++) {
+			keys[j]->nhosts++;
 			if (keys[j]->err == 0 && keys[j]->encrypted &&
 			    keys[j]->pass.len == 0)
 				secret_get(st, h->ssh.passphrase_env,
@@ -1057,6 +1066,21 @@ ssh_prepare(struct tp_ctx *ctx, const struct host *const *hosts, size_t n,
 		if (st->keys[i]->err == 0 && st->keys[i]->encrypted &&
 		    st->keys[i]->pass.len == 0 && !st->keys[i]->asked)
 			key_ask(ctx, st->keys[i]);
+	}
+	/*
+	 * libssh2 decrypts a key for every login, and an OpenSSH key's
+	 * bcrypt key derivation costs about 0.1 s of CPU each time: a
+	 * thousand hosts would wait minutes for it.  The agent signs
+	 * without that cost.
+	 */
+	for (i = 0; i < st->nkeys; i++) {
+		if (st->keys[i]->bcrypt &&
+		    st->keys[i]->nhosts >= SSH_BCRYPT_WARN_HOSTS)
+			diag_add(d, DIAG_WARNING, NULL, 0, 0, "%s is encrypted "
+			    "and is decrypted again for each of its %zu hosts "
+			    "(about 0.1 s of CPU each); add it to ssh-agent "
+			    "to log in faster", st->keys[i]->path,
+			    st->keys[i]->nhosts);
 	}
 	*statep = st;
 	return 0;
@@ -1320,6 +1344,7 @@ st_resolve(struct ssh_conn *c, bool *done)
 	int		 r;
 
 	ssh_deadline(c, connect_timeout(c));
+	c->stall_seen = c->st->stall_ms;
 	/* Local problems first: they need no network to be found. */
 	for (i = 0; i < c->nkeys; i++) {
 		if (c->keys[i]->err != 0 && !c->keys[i]->is_default) {
@@ -1994,6 +2019,7 @@ st_auth_key(struct ssh_conn *c, bool *done)
 {
 	struct ssh_key	*k;
 	char		*msg, tmp[256];
+	int64_t		 t0;
 	int		 r, len;
 
 	for (; c->ikey < c->nkeys; c->ikey++) {
@@ -2008,10 +2034,12 @@ st_auth_key(struct ssh_conn *c, bool *done)
 			    "passphrase given)", k->name);
 			continue;
 		}
+		t0 = loop_update_time(c->loop);
 		r = libssh2_userauth_publickey_frommemory(c->session,
 		    c->user, strlen(c->user), k->pub.data, k->pub.len,
 		    k->priv.data, k->priv.len,
 		    k->pass.len > 0 ? k->pass.data : NULL);
+		c->st->stall_ms += loop_update_time(c->loop) - t0;
 		if (r == LIBSSH2_ERROR_EAGAIN)
 			return STEP_WAIT;
 		if (r == 0)
@@ -2950,6 +2978,17 @@ ssh_on_deadline(struct loop *loop, void *arg)
 	char		 secs[32];
 
 	(void)loop;
+	if (c->op == OP_CONNECT && c->st->stall_ms > c->stall_seen) {
+		/*
+		 * The connect timeout is for the network and the server.
+		 * While libssh2 decrypted keys (for any host) nothing else
+		 * could run: that time is given back.
+		 */
+		loop_timer_start(c->loop, &c->deadline,
+		    c->st->stall_ms - c->stall_seen);
+		c->stall_seen = c->st->stall_ms;
+		return;
+	}
 	fmt_secs(secs, sizeof(secs), c->limit_ms);
 	switch (c->op) {
 	case OP_CONNECT:

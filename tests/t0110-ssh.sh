@@ -39,6 +39,15 @@ U=$SSHD_USER
 
 # No test may reach a terminal: without a controlling one, lifeboat's
 # prompts fail at once instead of waiting.
+# Under LeakSanitizer (make check): libssh2 1.10 leaks a bignum each time
+# it reads an ECDSA private key, and the curve25519 key pair of a key
+# exchange cut short by a free; nothing else may leak.  Full stacks, so
+# that the suppressions can see through libcrypto and libssh2.
+printf '%s\n' "leak:libssh2_userauth_publickey_frommemory" \
+    "leak:libssh2_session_handshake" >"$T/lsan.supp"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp:print_suppressions=0"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+
 REAL_LIFEBOAT=$LIFEBOAT
 cat >"$T/lb-notty" <<EOF
 #!/bin/sh
@@ -370,8 +379,9 @@ if [ -x "$BUILD/tests/test-transport-ssh" ]; then
 	drc=$?
 	printf '%s\n' "$drv" >>"$all_output"
 	is "$drc" 0 "C driver: every test passes"
-	for t in test_put_get test_put_get_errors test_exec \
-	    test_cpu_per_connection; do
+	[ "$drc" = 0 ] || printf '%s\n' "$drv" | grep -v '^ok' | sed 's/^/# /' 
+	for t in test_put_get test_put_get_errors test_exec test_keepalive \
+	    test_free_midway test_cpu_per_connection; do
 		like "$drv" "^ok [0-9]+ - $t\$" "C driver: $t ran and passed"
 	done
 	printf '%s\n' "$drv" | grep '^# .*connections' || true
