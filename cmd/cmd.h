@@ -41,6 +41,7 @@ struct cmd_entry {
 	int		(*exec)(struct cmd_ctx *, int, char **);
 };
 
+extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_inventory_entry;
 extern const struct cmd_entry cmd_version_entry;
 

@@ -14,6 +14,7 @@
 #include "diag.h"
 
 static const struct cmd_entry *const cmd_table[] = {
+	&cmd_exec_entry,
 	&cmd_inventory_entry,
 	&cmd_version_entry,
 };

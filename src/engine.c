@@ -28,6 +28,7 @@ enum hstate {
 	HS_CONNECTING,
 	HS_BACKOFF,		/* waiting to connect again */
 	HS_EXEC,
+	HS_ENDING,		/* result being reported */
 	HS_CLOSING,		/* result in; disconnecting */
 	HS_DONE,
 };
@@ -76,6 +77,7 @@ struct engine {
 	bool			 in_dispatch;
 	bool			 redispatch;
 	bool			 cancelled;
+	bool			 aborted;
 	bool			 finished;
 };
 
@@ -167,9 +169,14 @@ host_finish(struct ehost *h, enum host_status status,
 {
 	struct engine		*e = h->e;
 	struct engine_event	 ev;
+	bool			 session;
 
 	if (h->state == HS_BACKOFF)
 		loop_timer_stop(e->loop, &h->timer);
+	/* The observer may abort the run from this very event: the host
+	 * must not look as if it were still at work. */
+	session = h->conn != NULL && h->state == HS_EXEC;
+	h->state = HS_ENDING;
 	h->status = status;
 	e->stats.running--;
 	e->sites[h->site].running--;
@@ -198,7 +205,7 @@ host_finish(struct ehost *h, enum host_status status,
 	ev.duration_ms = loop_now(e->loop) - h->t_start;
 	emit(e, &ev);
 
-	if (h->conn != NULL && h->state == HS_EXEC) {
+	if (session && !e->aborted) {
 		h->state = HS_CLOSING;
 		e->closing++;
 		tp_close(h->conn, close_done, h);
@@ -586,6 +593,7 @@ engine_abort(struct engine *e)
 	size_t		 i;
 
 	engine_cancel(e);
+	e->aborted = true;
 	for (i = 0; i < e->nhosts; i++) {
 		h = &e->hosts[i];
 		if (h->state == HS_CONNECTING || h->state == HS_EXEC) {
