@@ -1249,6 +1249,15 @@ ssh_finish(struct ssh_conn *c)
 	loop_timer_stop(c->loop, &c->deadline);
 	loop_timer_stop(c->loop, &c->kick);
 	c->aborting = false;
+	if (c->lfd != -1) {
+		close(c->lfd);
+		c->lfd = -1;
+	}
+	/* A get that failed leaves no partial file behind. */
+	if (c->op == OP_GET && c->tmp_made) {
+		(void)unlink(c->tmp);
+		c->tmp_made = false;
+	}
 	if (c->op == OP_CLOSE) {
 		ssh_drop(c);
 		set_state(c, S_CLOSED);

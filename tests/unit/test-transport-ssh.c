@@ -524,6 +524,18 @@ test_put_get_errors(void **state)
 	assert_int_equal(count_temps(ldir), 0);
 	free(remote);
 
+	/* A local directory that does not exist. */
+	{
+		char	*nowhere;
+
+		xasprintf(&nowhere, "%s/no/such/dir/x", lv->work);
+		res = live_get(c, local, nowhere);
+		assert_int_equal(res->err, TP_LOCAL);
+		assert_non_null(strstr(res->msg, "cannot create"));
+		tp_result_free(res);
+		free(nowhere);
+	}
+
 	/* A directory where the file should go: mv would move the file
 	 * into it, so put refuses before it writes anything. */
 	xasprintf(&remote, "%s/remote/adir", lv->work);
