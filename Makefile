@@ -149,6 +149,12 @@ demo:
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory graph
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory list 'windows:&tier0'
+	@echo; echo '$$ lifeboat -i inventory/demo.yml exec --retries 2 all -- uptime'
+	$(Q)$(abspath $(BIN)) -i inventory/demo.yml exec --retries 2 all -- uptime \
+	    || [ $$? -eq 1 ]
+	@echo; echo '$$ lifeboat -i inventory/demo.yml exec --gather tier0 -- echo patched'
+	$(Q)$(abspath $(BIN)) -i inventory/demo.yml exec --gather tier0 -- echo patched \
+	    || [ $$? -eq 1 ]
 
 install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
