@@ -825,7 +825,14 @@ test_cpu_per_connection(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	 tests[] = {
+	const struct CMUnitTest	 unit[] = {
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_fingerprint),
+		cmocka_unit_test(test_key_encrypted),
+		cmocka_unit_test(test_quote_and_names),
+	};
+	const struct CMUnitTest	 live[] = {
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_fingerprint),
@@ -845,5 +852,15 @@ main(void)
 		    live_setup, live_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/*
+	 * Without an sshd the live tests are left out rather than skipped:
+	 * cmocka reports a skip as "not ok ... # SKIP", which tests/run
+	 * counts as a failure.
+	 */
+	if (getenv("LB_SSHD_DIR") == NULL) {
+		printf("# live tests need an sshd: tests/t0110-ssh.sh runs "
+		    "them\n");
+		return cmocka_run_group_tests(unit, NULL, NULL);
+	}
+	return cmocka_run_group_tests(live, NULL, NULL);
 }
