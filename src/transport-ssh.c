@@ -1101,7 +1101,7 @@ static void
 ssh_pollset(struct ssh_conn *c)
 {
 	unsigned	 ev = 0;
-	int		 dir;
+	int		 dir, one;
 
 	if (!c->watched)
 		return;
@@ -1117,6 +1117,20 @@ ssh_pollset(struct ssh_conn *c)
 		/* Waiting on the peer (a window, a reply) is a read. */
 		if (ev == 0)
 			ev = LOOP_READ;
+	}
+	/*
+	 * Waiting for a reply, acknowledge what comes at once.  sshd sends
+	 * its host keys right after authentication and turns Nagle off only
+	 * once a session has started, so its answer to our channel open
+	 * waits for the ACK of that message, which Linux delays by 40 ms.
+	 * Quick-ack mode does not last, hence here, before every such
+	 * wait; not while output streams, where delayed ACKs are right.
+	 */
+	if ((ev & LOOP_READ) && c->state != S_CHAN_IO &&
+	    c->state != S_GET_READ && c->state != S_PUT_WRITE) {
+		one = 1;
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
 	}
 	(void)loop_io_mod(c->loop, c->fd, ev);
 }
@@ -2264,13 +2278,19 @@ chan_output(struct ssh_conn *c, int stream, const char *data, size_t len)
 /*
  * Reads both streams until neither has more; returns STEP_NEXT when the
  * channel reached EOF (state changed), STEP_WAIT, or STEP_YIELD.
+ *
+ * A read of one stream takes every packet off the socket, the other
+ * stream's included, so a pass that got nothing may still have queued
+ * something: before waiting on the socket, libssh2 is asked whether it
+ * holds data already.  Otherwise the last lines (and the EOF after them)
+ * would wait in its queue for a socket that has nothing more to say.
  */
 static enum step_rc
 st_chan_io(struct ssh_conn *c, bool *done)
 {
 	char		 data[SSH_CHUNK];
 	ssize_t		 n;
-	int		 stream;
+	int		 stream, idle = 0;
 	bool		 progress, eof[2] = { false, false };
 
 	do {
@@ -2295,7 +2315,11 @@ st_chan_io(struct ssh_conn *c, bool *done)
 			}
 			eof[stream] = true;
 		}
-	} while (progress && !(eof[0] && eof[1]));
+		/* Bounded: data of a third kind would stay queued. */
+		idle = progress ? 0 : idle + 1;
+	} while ((progress || (idle < 4 &&
+	    libssh2_poll_channel_read(c->chan, 1) == 1)) &&
+	    !(eof[0] && eof[1]));
 	if (eof[0] && eof[1] && libssh2_channel_eof(c->chan) == 1) {
 		set_state(c, S_CHAN_CLOSE);
 		return STEP_NEXT;
