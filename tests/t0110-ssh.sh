@@ -432,8 +432,9 @@ if [ -x "$BUILD/tests/test-transport-ssh" ]; then
 	printf '%s\n' "$drv" >>"$all_output"
 	is "$drc" 0 "C driver: every test passes"
 	[ "$drc" = 0 ] || printf '%s\n' "$drv" | grep -v '^ok' | sed 's/^/# /' 
-	for t in test_put_get test_put_get_errors test_exec test_keepalive \
-	    test_free_midway test_cpu_per_connection; do
+	for t in test_put_get test_put_get_errors test_exec \
+	    test_interleaved_output test_keepalive test_free_midway \
+	    test_cpu_per_connection; do
 		like "$drv" "^ok [0-9]+ - $t\$" "C driver: $t ran and passed"
 	done
 	printf '%s\n' "$drv" | grep '^# .*connections' || true
