@@ -127,7 +127,9 @@ put_line(struct exec_run *r, const struct host *h, enum tp_stream_id id,
 	FILE	*fp = id == TP_STDOUT ? stdout : stderr;
 
 	progress_clear(r);
-	if (fprintf(fp, "%s: %.*s\n", h->name, (int)len, s) < 0)
+	/* fwrite, not %.*s: binary output may hold NUL bytes. */
+	if (fputs(h->name, fp) == EOF || fputs(": ", fp) == EOF ||
+	    fwrite(s, 1, len, fp) != len || fputc('\n', fp) == EOF)
 		r->write_error = true;
 }
 

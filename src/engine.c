@@ -297,10 +297,10 @@ connect_done(struct tp_conn *c, struct tp_result *res, void *arg)
 	    !e->cancelled) {
 		delay = e->opt.retry_delay_ms;
 		for (unsigned i = 1; i < h->attempt &&
-		    delay < ENGINE_RETRY_DELAY_MAX; i++)
+		    delay < e->opt.retry_delay_max_ms; i++)
 			delay *= 2;
-		if (delay > ENGINE_RETRY_DELAY_MAX)
-			delay = ENGINE_RETRY_DELAY_MAX;
+		if (delay > e->opt.retry_delay_max_ms)
+			delay = e->opt.retry_delay_max_ms;
 		if (xasprintf(&msg, "%s; attempt %u of %u in %" PRId64
 		    " ms", res->msg ? res->msg : tp_err_name(res->err),
 		    h->attempt + 1, e->opt.retries + 1, delay) < 0)
@@ -463,6 +463,10 @@ engine_new(struct loop *loop, struct tp_ctx *tp,
 		e->opt.fanout = ENGINE_FANOUT_DEFAULT;
 	if (e->opt.retry_delay_ms <= 0)
 		e->opt.retry_delay_ms = ENGINE_RETRY_DELAY_DEFAULT;
+	if (e->opt.retry_delay_max_ms <= 0)
+		e->opt.retry_delay_max_ms = ENGINE_RETRY_DELAY_MAX;
+	if (e->opt.retry_delay_max_ms < e->opt.retry_delay_ms)
+		e->opt.retry_delay_max_ms = e->opt.retry_delay_ms;
 	e->observer = observer;
 	e->arg = arg;
 	loop_timer_init(&e->kick, kick, e);

@@ -51,6 +51,7 @@ struct engine_opts {
 	int64_t		 command_timeout_ms;	/* 0: none */
 	unsigned	 retries;	/* connect attempts after the first */
 	int64_t		 retry_delay_ms;	/* 0: the default */
+	int64_t		 retry_delay_max_ms;	/* 0: ENGINE_RETRY_DELAY_MAX */
 	int64_t		 progress_ms;	/* ENGINE_PROGRESS period; 0: none */
 	bool		 stream_output;	/* ENGINE_HOST_OUTPUT events */
 };
