@@ -506,8 +506,10 @@ ask(const char *question, bool echo, struct buf *answer, void *arg)
 out:
 	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &old);
+		/* The newline the user typed was not echoed: end the line.
+		 * Failing to is cosmetic. */
 		if (write(fd, "\n", 1) < 0)
-			r = r == 0 ? 0 : r;	/* only the echo was lost */
+			errno = 0;
 	}
 	close(fd);
 	return r;
@@ -788,7 +790,7 @@ summary(struct exec_run *r)
 }
 
 static int
-exec_run(struct cmd_ctx *ctx, struct exec_args *a, struct inventory *inv,
+exec_run(struct cmd_ctx *ctx, struct exec_args *a,
     const struct host *const *hosts, size_t n)
 {
 	struct exec_run		 r;
@@ -797,7 +799,6 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a, struct inventory *inv,
 	struct tp_ctx		*tp = NULL;
 	int			 status = EXIT_USAGE;
 
-	(void)inv;
 	memset(&r, 0, sizeof(r));
 	buf_init(&pass, 4096, BUF_WIPE);
 	r.ctx = ctx;
@@ -898,7 +899,7 @@ exec_main(struct cmd_ctx *ctx, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = select_targets(ctx, inv, a.pattern, &hosts, &n);
 	if (r == EXIT_OK)
-		r = exec_run(ctx, &a, inv, hosts, n);
+		r = exec_run(ctx, &a, hosts, n);
 	free(hosts);
 	free(a.command);
 	inventory_free(inv);
