@@ -177,6 +177,7 @@ struct winrm_fault {
 };
 
 static void	 winrm_next(struct winrm_conn *);
+static void	 winrm_deadline_fire(struct loop *, void *);
 static void	 winrm_request(struct winrm_conn *, enum winrm_state_id,
 		    int64_t);
 
@@ -768,6 +769,7 @@ winrm_open(struct tp_ctx *ctx, void *state, const struct host *h)
 	buf_init(&c->req, WINRM_REQ_MAX, 0);
 	buf_init(&c->resp, WINRM_RESP_MAX, 0);
 	buf_init(&c->clixml, WINRM_CLIXML_MAX, 0);
+	loop_timer_init(&c->deadline, winrm_deadline_fire, c);
 	(void)h;
 	return &c->tc;
 }
@@ -1514,7 +1516,6 @@ winrm_exec(struct tp_conn *tc, const char *command)
 	}
 	c->command = xstrdup(command);
 	c->cmd_id[0] = '\0';
-	loop_timer_init(&c->deadline, winrm_deadline_fire, c);
 	if (tc->xo.timeout_ms > 0)
 		loop_timer_start(c->loop, &c->deadline, tc->xo.timeout_ms);
 	winrm_send(c, c->shell_id[0] != '\0' ? W_COMMAND : W_CREATE);
