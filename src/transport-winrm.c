@@ -86,7 +86,8 @@
 #define NS_ADDR		"http://schemas.xmlsoap.org/ws/2004/08/addressing"
 #define NS_WSMAN	"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
 #define NS_WSMV		"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
-#define NS_SHELL	"http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+#define NS_SHELL	"http://schemas.microsoft.com/wbem/wsman/1/windows/" \
+			"shell"
 #define NS_FAULT	"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
 #define NS_WMIERR	"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" \
 			"MSFT_WmiError"

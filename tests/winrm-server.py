@@ -11,6 +11,7 @@ shell:
 
   echo TEXT            TEXT and CRLF on stdout
   exit /b N, exit N    exit code N
+  timeout /t N         runs N seconds (Receives time out meanwhile)
   bigout N             N bytes of stdout, spread over several Receives
   powershell ... -EncodedCommand B64
                        the UTF-16LE script is decoded and each statement
@@ -141,6 +142,9 @@ def run(command):
     m = re.fullmatch(r'(?i)exit(?:\s+/b)?\s+(-?\d+)', command)
     if m:
         return b'', b'', int(m.group(1))
+    m = re.fullmatch(r'(?i)timeout\s+/t\s+(\d+)', command)
+    if m:
+        return b'', b'', 0, time.time() + int(m.group(1))
     m = re.fullmatch(r'bigout\s+(\d+)', command)
     if m:
         n = int(m.group(1))
@@ -286,11 +290,12 @@ class Handler(BaseHTTPRequestHandler):
         args = [a.text or '' for a in cl.findall('rsp:Arguments', NS)]
         if args:
             line = ' '.join([line] + args)
-        out, err, rc = run(line.strip())
+        out, err, rc, *until = run(line.strip())
         cid = str(uuid.uuid4()).upper()
         with lock:
             shells[shell][cid] = {'out': out, 'err': err, 'rc': rc,
-                                  'receives': 0}
+                                  'receives': 0,
+                                  'until': until[0] if until else 0}
         self.send(200, envelope(
             SHELL + '/CommandResponse', msgid,
             '<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId>'
@@ -315,6 +320,16 @@ class Handler(BaseHTTPRequestHandler):
                 '2150858793'))
         if user == 'huge':
             return self.huge(cid)
+        if time.time() < job['until']:
+            # Still running: hold the Receive, then time out as Windows
+            # does when OperationTimeout passes with nothing to say.
+            time.sleep(min(job['until'] - time.time(), 1.0))
+            if time.time() < job['until']:
+                return self.send(500, fault(
+                    msgid, 's:Receiver', 'w:TimedOut',
+                    'The WS-Management service cannot complete the '
+                    'operation within the time specified in '
+                    'OperationTimeout.', '2150858793'))
         streams = ''
         out, err = job['out'][:CHUNK], job['err'][:CHUNK]
         job['out'], job['err'] = job['out'][CHUNK:], job['err'][CHUNK:]
