@@ -20,6 +20,7 @@
 
 static const struct transport *const transports[TRANSPORT_SIM + 1] = {
 	[TRANSPORT_SSH] = &transport_ssh,
+	[TRANSPORT_WINRM] = &transport_winrm,
 	[TRANSPORT_SIM] = &transport_sim,
 };
 

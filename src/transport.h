@@ -173,6 +173,7 @@ struct transport {
 };
 
 extern const struct transport transport_ssh;
+extern const struct transport transport_winrm;
 extern const struct transport transport_sim;
 
 /* opts is copied; its strings must outlive the context. */

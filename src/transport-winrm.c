@@ -1,0 +1,1782 @@
+/*
+ * The WinRM transport: Windows' WS-Management remote shell (WinRS) over
+ * HTTP(S), with libcurl for HTTP and libxml2 for the SOAP answers.
+ *
+ * One libcurl multi handle per context (the transport's prepare state)
+ * is driven by our loop through libcurl's socket API: the socket
+ * callback maps onto loop_io_add/mod/del, the timer callback onto one
+ * loop timer, and every event ends in curl_multi_socket_action() and a
+ * drain of curl_multi_info_read().  Nothing blocks.  Each connection has
+ * one easy handle, reused for each request so that the HTTP connection
+ * is kept alive between them.
+ *
+ * A connection is a small state machine, one HTTP request per state:
+ *
+ *	connect:  CREATE -> IDLE
+ *	exec:     [CREATE] -> COMMAND -> [SEND] -> RECEIVE... -> SIGNAL
+ *		  -> IDLE
+ *	close:    [DELETE] -> closed
+ *
+ * connect creates the shell (WINRS_NOPROFILE, code page 65001), so that
+ * it proves the address, TLS and the credentials at once; every exec on
+ * the connection reuses that shell and close deletes it.  A Receive that
+ * the server ends with the w:TimedOut fault (its OperationTimeout ran
+ * out with nothing to say) is simply sent again.  When the command's
+ * state is Done, its exit code becomes rc and a terminate Signal ends it
+ * on the server, as MS-WSMV asks.  A command timeout drops the Receive
+ * in flight, sends the terminate Signal and fails with TP_TIMEOUT.
+ *
+ * Limits, because the server is not trusted: a response body is capped
+ * at WINRM_RESP_MAX (the host fails with "response too large"), a
+ * request never exceeds the MaxEnvelopeSize of old Windows (150 KiB), and
+ * every request has a deadline: the connect timeout for the TCP and TLS
+ * set-up, the operation timeout plus a margin for the whole exchange, so
+ * a server that never answers fails the host instead of holding it.
+ * The XML is parsed without network access, without entity expansion,
+ * and a document type declaration is refused; elements are matched by
+ * namespace URI, never by prefix.
+ *
+ * Security: https with certificate verification unless the inventory
+ * says winrm.insecure_skip_verify; plain http only with
+ * winrm.allow_unencrypted (WinRM's own message encryption is not
+ * implemented).  Basic auth, or Negotiate (Kerberos through libcurl's
+ * GSS-API); the password comes from winrm.password_env, then
+ * winrm.password_file, then the run's password, lives in a wiped buffer
+ * and never reaches a message or a URL.
+ *
+ * Not done yet: put and get (they fail with TP_LOCAL), stdin of more
+ * than one Send envelope.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "errors.h"
+#include "transport-winrm.h"
+#include "transport.h"
+#include "xmalloc.h"
+
+#define WINRM_RESP_MAX		(8UL * 1024 * 1024)
+#define WINRM_ENVELOPE		153600		/* MaxEnvelopeSize we send */
+#define WINRM_REQ_MAX		153600		/* old Windows' limit */
+#define WINRM_MARGIN_MS		5000		/* over OperationTimeout */
+#define WINRM_OP_TIMEOUT	60000		/* ms, the default */
+#define WINRM_SIGNAL_TIMEOUT	5000		/* ms, for an abort */
+#define WINRM_SECRET_MAX	4096
+#define WINRM_ID_MAX		128
+#define WINRM_MSG_MAX		400		/* of a fault's text */
+#define WINRM_CLIXML_MAX	(1024UL * 1024)	/* stderr held to decode */
+#define WINRM_TIMED_OUT		"2150858793"
+
+#define NS_SOAP		"http://www.w3.org/2003/05/soap-envelope"
+#define NS_ADDR		"http://schemas.xmlsoap.org/ws/2004/08/addressing"
+#define NS_WSMAN	"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define NS_WSMV		"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd"
+#define NS_SHELL	"http://schemas.microsoft.com/wbem/wsman/1/windows/" \
+			"shell"
+#define NS_FAULT	"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"
+#define NS_WMIERR	"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" \
+			"MSFT_WmiError"
+#define NS_PSH		"http://schemas.microsoft.com/powershell/2004/04"
+
+#define ACT_TRANSFER	"http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+#define ACT_SHELL	NS_SHELL "/"
+#define SHELL_URI	NS_SHELL "/cmd"
+#define STATE_DONE	NS_SHELL "/CommandState/Done"
+#define SIGNAL_TERM	NS_SHELL "/signal/terminate"
+#define ANONYMOUS	NS_ADDR "/role/anonymous"
+
+enum winrm_state_id {
+	W_IDLE,
+	W_CREATE,
+	W_COMMAND,
+	W_SEND,
+	W_RECEIVE,
+	W_SIGNAL,
+	W_DELETE,
+};
+
+static const char *const winrm_state_names[] = {
+	[W_IDLE] = "idle",
+	[W_CREATE] = "create shell",
+	[W_COMMAND] = "command",
+	[W_SEND] = "send",
+	[W_RECEIVE] = "receive",
+	[W_SIGNAL] = "signal",
+	[W_DELETE] = "delete shell",
+};
+
+enum winrm_op {
+	OP_NONE,
+	OP_CONNECT,
+	OP_EXEC,
+	OP_CLOSE,
+};
+
+/* What the connections of one context share. */
+struct winrm_state {
+	struct tp_ctx		*ctx;
+	struct loop		*loop;
+	CURLM			*multi;
+	struct loop_timer	 timer;
+};
+
+struct winrm_conn {
+	struct tp_conn		 tc;		/* first: the generic part */
+	struct winrm_state	*st;
+	struct loop		*loop;
+	enum winrm_state_id	 state;
+	enum winrm_op		 op;
+
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	bool			 in_multi;
+	bool			 setup;		/* easy handle configured */
+	char			*url;
+	char			*where;		/* "addr:port" for messages */
+	const char		*auth_name;	/* "basic", "negotiate" */
+	struct buf		 pw;		/* BUF_WIPE */
+	int64_t			 connect_ms;
+	int64_t			 op_ms;		/* OperationTimeout */
+	char			 errbuf[CURL_ERROR_SIZE];
+
+	struct buf		 req;
+	struct buf		 resp;
+	bool			 resp_big;	/* cut at WINRM_RESP_MAX */
+
+	char			 shell_id[WINRM_ID_MAX];
+	char			 cmd_id[WINRM_ID_MAX];
+	char			*command;
+	struct loop_timer	 deadline;	/* command timeout */
+	bool			 aborting;
+	struct buf		 clixml;	/* stderr held back to decode */
+	bool			 clixml_on;
+	bool			 stderr_seen;
+};
+
+/* One SOAP fault, its parts as text. */
+struct winrm_fault {
+	char	*code;		/* s:Code/s:Value */
+	char	*subcode;	/* s:Code/s:Subcode/s:Value */
+	char	*reason;
+	char	*wsman_code;	/* WSManFault@Code or MSFT_WmiError */
+	char	*message;
+};
+
+static void	 winrm_next(struct winrm_conn *);
+static void	 winrm_deadline_fire(struct loop *, void *);
+static void	 winrm_request(struct winrm_conn *, enum winrm_state_id,
+		    int64_t);
+
+/*
+ * Small text helpers.
+ */
+
+static const char b64_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+b64_encode(struct buf *out, const unsigned char *p, size_t len)
+{
+	char	 q[4];
+	size_t	 i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		q[0] = b64_chars[v >> 18 & 63];
+		q[1] = b64_chars[v >> 12 & 63];
+		q[2] = b64_chars[v >> 6 & 63];
+		q[3] = b64_chars[v & 63];
+		if (buf_add(out, q, 4) != 0)
+			return LB_ERR_LIMIT;
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		q[0] = b64_chars[v >> 18 & 63];
+		q[1] = b64_chars[v >> 12 & 63];
+		q[2] = i + 1 < len ? b64_chars[v >> 6 & 63] : '=';
+		q[3] = '=';
+		if (buf_add(out, q, 4) != 0)
+			return LB_ERR_LIMIT;
+	}
+	return 0;
+}
+
+/*
+ * Decodes base64 in place (whitespace skipped).  Returns the number of
+ * bytes, or -1 when s is not base64.
+ */
+static ssize_t
+b64_decode(char *s)
+{
+	const char	*p;
+	uint32_t	 v = 0;
+	size_t		 n = 0, bits = 0, pad = 0;
+	int		 d;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			continue;
+		if (*p == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0)
+			return -1;
+		if (*p >= 'A' && *p <= 'Z')
+			d = *p - 'A';
+		else if (*p >= 'a' && *p <= 'z')
+			d = *p - 'a' + 26;
+		else if (*p >= '0' && *p <= '9')
+			d = *p - '0' + 52;
+		else if (*p == '+')
+			d = 62;
+		else if (*p == '/')
+			d = 63;
+		else
+			return -1;
+		v = v << 6 | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			s[n++] = (char)(v >> bits & 0xff);
+		}
+	}
+	if (pad > 2)
+		return -1;
+	return (ssize_t)n;
+}
+
+/* Appends s with the five XML special characters escaped. */
+static int
+xml_escape(struct buf *out, const char *s)
+{
+	int	 r = 0;
+
+	for (; *s != '\0' && r == 0; s++) {
+		switch (*s) {
+		case '&':
+			r = buf_adds(out, "&amp;");
+			break;
+		case '<':
+			r = buf_adds(out, "&lt;");
+			break;
+		case '>':
+			r = buf_adds(out, "&gt;");
+			break;
+		case '"':
+			r = buf_adds(out, "&quot;");
+			break;
+		case '\'':
+			r = buf_adds(out, "&apos;");
+			break;
+		default:
+			r = buf_addc(out, *s);
+			break;
+		}
+	}
+	return r;
+}
+
+/* A fresh "uuid:..." (version 4). */
+static void
+uuid_new(char out[42])
+{
+	unsigned char	 r[16];
+	size_t		 i, n = 0;
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* Only an ID, not a secret: anything unique will do. */
+		for (i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(rand() & 0xff);
+	}
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	memcpy(out, "uuid:", 5);
+	n = 5;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[n++] = '-';
+		out[n++] = hex[r[i] >> 4];
+		out[n++] = hex[r[i] & 15];
+	}
+	out[n] = '\0';
+}
+
+/* True when s is a plausible shell or command ID, safe to copy. */
+static bool
+id_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n >= WINRM_ID_MAX)
+		return false;
+	return strspn(s, "0123456789abcdefABCDEF-:{}uid") == n;
+}
+
+/*
+ * Collapses runs of whitespace into one space, drops leading and trailing
+ * whitespace and control characters; in place.
+ */
+static void
+tidy(char *s)
+{
+	char	*w = s, *start = s;
+	bool	 space = false;
+
+	for (; *s != '\0'; s++) {
+		unsigned char	 ch = (unsigned char)*s;
+
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			space = w != start;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (space) {
+			*w++ = ' ';
+			space = false;
+		}
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+static char *
+text_dup(const char *s)
+{
+	char	*t;
+	size_t	 n;
+
+	if (s == NULL)
+		return NULL;
+	t = xstrdup(s);
+	tidy(t);
+	n = strlen(t);
+	if (n > WINRM_MSG_MAX)
+		memcpy(t + WINRM_MSG_MAX - 3, "...", 4);
+	return t;
+}
+
+/*
+ * XML: lookups by namespace URI and local name.
+ */
+
+static bool
+is_el(const xmlNode *n, const char *ns, const char *name)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE &&
+	    n->ns != NULL && n->ns->href != NULL &&
+	    strcmp((const char *)n->ns->href, ns) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *
+child(const xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode	*k;
+
+	if (n == NULL)
+		return NULL;
+	for (k = n->children; k != NULL; k = k->next) {
+		if (is_el(k, ns, name))
+			return k;
+	}
+	return NULL;
+}
+
+/* The first element below n (depth first), or NULL. */
+static xmlNode *
+find(const xmlNode *n, const char *ns, const char *name)
+{
+	xmlNode	*k, *f;
+
+	if (n == NULL)
+		return NULL;
+	for (k = n->children; k != NULL; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_el(k, ns, name))
+			return k;
+		if ((f = find(k, ns, name)) != NULL)
+			return f;
+	}
+	return NULL;
+}
+
+/* The text of n, or NULL; the caller frees it with free(). */
+static char *
+text_of(const xmlNode *n)
+{
+	xmlChar	*t;
+	char	*s;
+
+	if (n == NULL)
+		return NULL;
+	if ((t = xmlNodeGetContent(n)) == NULL)
+		return NULL;
+	s = xstrdup((const char *)t);
+	xmlFree(t);
+	return s;
+}
+
+static char *
+attr_of(const xmlNode *n, const char *name)
+{
+	xmlChar	*t;
+	char	*s;
+
+	if (n == NULL || (t = xmlGetNoNsProp(n, (const xmlChar *)name)) ==
+	    NULL)
+		return NULL;
+	s = xstrdup((const char *)t);
+	xmlFree(t);
+	return s;
+}
+
+/* Parses a response; NULL when it is not well-formed XML. */
+static xmlDoc *
+xml_parse(const char *data, size_t len)
+{
+	xmlDoc	*doc;
+
+	if (len == 0 || len > INT32_MAX)
+		return NULL;
+	doc = xmlReadMemory(data, (int)len, "response", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return NULL;
+	/* WinRM never sends a DTD; one can only be an attack. */
+	if (doc->intSubset != NULL || doc->extSubset != NULL ||
+	    xmlDocGetRootElement(doc) == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static xmlNode *
+soap_body(xmlDoc *doc)
+{
+	xmlNode	*root = xmlDocGetRootElement(doc);
+
+	if (!is_el(root, NS_SOAP, "Envelope"))
+		return NULL;
+	return child(root, NS_SOAP, "Body");
+}
+
+static void
+fault_release(struct winrm_fault *f)
+{
+	free(f->code);
+	free(f->subcode);
+	free(f->reason);
+	free(f->wsman_code);
+	free(f->message);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Reads the fault of doc into f; false when doc holds none. */
+static bool
+fault_parse(xmlDoc *doc, struct winrm_fault *f)
+{
+	xmlNode	*fault, *code, *sub, *detail, *wf, *we;
+	char	*t;
+
+	memset(f, 0, sizeof(*f));
+	if ((fault = child(soap_body(doc), NS_SOAP, "Fault")) == NULL)
+		return false;
+	code = child(fault, NS_SOAP, "Code");
+	t = text_of(child(code, NS_SOAP, "Value"));
+	f->code = text_dup(t);
+	free(t);
+	sub = child(code, NS_SOAP, "Subcode");
+	t = text_of(child(sub, NS_SOAP, "Value"));
+	f->subcode = text_dup(t);
+	free(t);
+	t = text_of(child(child(fault, NS_SOAP, "Reason"), NS_SOAP, "Text"));
+	f->reason = text_dup(t);
+	free(t);
+	detail = child(fault, NS_SOAP, "Detail");
+	if ((wf = find(detail, NS_FAULT, "WSManFault")) != NULL) {
+		t = attr_of(wf, "Code");
+		f->wsman_code = text_dup(t);
+		free(t);
+		t = text_of(child(wf, NS_FAULT, "Message"));
+		f->message = text_dup(t);
+		free(t);
+	} else if ((we = find(detail, NS_WMIERR, "MSFT_WmiError")) != NULL) {
+		t = text_of(child(we, NS_WMIERR, "error_Code"));
+		f->wsman_code = text_dup(t);
+		free(t);
+		t = text_of(child(we, NS_WMIERR, "Message"));
+		f->message = text_dup(t);
+		free(t);
+	}
+	return true;
+}
+
+/* The local part of a QName such as "w:TimedOut". */
+static const char *
+local_part(const char *q)
+{
+	const char	*c;
+
+	if (q == NULL)
+		return "";
+	c = strrchr(q, ':');
+	return c != NULL ? c + 1 : q;
+}
+
+static bool
+fault_is_timeout(const struct winrm_fault *f)
+{
+	return (f->wsman_code != NULL &&
+	    strcmp(f->wsman_code, WINRM_TIMED_OUT) == 0) ||
+	    strcmp(local_part(f->subcode), "TimedOut") == 0;
+}
+
+static bool
+fault_is_denied(const struct winrm_fault *f)
+{
+	return (f->wsman_code != NULL && strcmp(f->wsman_code, "5") == 0) ||
+	    strcmp(local_part(f->subcode), "AccessDenied") == 0;
+}
+
+/*
+ * The run-wide part: the multi handle and its sockets and timer.
+ */
+
+static void	 winrm_http_done(struct winrm_conn *, CURLcode);
+
+static void
+multi_drain(struct winrm_state *st)
+{
+	struct winrm_conn	*c;
+	CURLMsg			*m;
+	CURL			*e;
+	CURLcode		 rc;
+	char			*p;
+	int			 left;
+
+	while ((m = curl_multi_info_read(st->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		/* m is gone once its handle is removed: copy first. */
+		e = m->easy_handle;
+		rc = m->data.result;
+		p = NULL;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
+		curl_multi_remove_handle(st->multi, e);
+		c = (struct winrm_conn *)(void *)p;
+		if (c == NULL)
+			continue;
+		c->in_multi = false;
+		winrm_http_done(c, rc);
+	}
+}
+
+static void
+multi_on_io(struct loop *loop, int fd, unsigned events, void *arg)
+{
+	struct winrm_state	*st = arg;
+	int			 flags = 0, running;
+
+	(void)loop;
+	if (events & LOOP_READ)
+		flags |= CURL_CSELECT_IN;
+	if (events & LOOP_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	if (events & LOOP_ERROR)
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(st->multi, fd, flags, &running);
+	multi_drain(st);
+}
+
+static void
+multi_on_timer(struct loop *loop, void *arg)
+{
+	struct winrm_state	*st = arg;
+	int			 running;
+
+	(void)loop;
+	curl_multi_socket_action(st->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	multi_drain(st);
+}
+
+static int
+multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+	struct winrm_state	*st = userp;
+	unsigned		 ev = 0;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		loop_io_del(st->loop, s);
+		return 0;
+	}
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		ev |= LOOP_READ;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		ev |= LOOP_WRITE;
+	if (socketp == NULL) {
+		if (loop_io_add(st->loop, s, ev, multi_on_io, st) != 0)
+			return -1;
+		curl_multi_assign(st->multi, s, st);
+	} else if (loop_io_mod(st->loop, s, ev) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+multi_timer_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	struct winrm_state	*st = userp;
+
+	(void)m;
+	if (timeout_ms < 0)
+		loop_timer_stop(st->loop, &st->timer);
+	else
+		loop_timer_start(st->loop, &st->timer, timeout_ms);
+	return 0;
+}
+
+static void
+winrm_release(void *arg)
+{
+	struct winrm_state	*st = arg;
+
+	if (st == NULL)
+		return;
+	loop_timer_stop(st->loop, &st->timer);
+	if (st->multi != NULL)
+		curl_multi_cleanup(st->multi);
+	free(st);
+}
+
+static struct winrm_state *
+winrm_state_new(struct tp_ctx *ctx)
+{
+	static bool		 inited;
+	struct winrm_state	*st;
+
+	if (!inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return NULL;
+		xmlInitParser();
+		inited = true;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->ctx = ctx;
+	st->loop = ctx->loop;
+	loop_timer_init(&st->timer, multi_on_timer, st);
+	if ((st->multi = curl_multi_init()) == NULL) {
+		free(st);
+		return NULL;
+	}
+	curl_multi_setopt(st->multi, CURLMOPT_SOCKETFUNCTION,
+	    multi_socket_cb);
+	curl_multi_setopt(st->multi, CURLMOPT_SOCKETDATA, st);
+	curl_multi_setopt(st->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
+	curl_multi_setopt(st->multi, CURLMOPT_TIMERDATA, st);
+	return st;
+}
+
+/*
+ * Starts libcurl and the multi handle, and warns once about hosts whose
+ * certificates will not be checked.
+ */
+static int
+winrm_prepare(struct tp_ctx *ctx, const struct host *const *hosts,
+    size_t n, void **statep, struct diags *d)
+{
+	size_t	 i, nskip = 0;
+
+	*statep = NULL;
+	if ((*statep = winrm_state_new(ctx)) == NULL) {
+		diag_err(d, NULL, 0, 0, "cannot start libcurl");
+		return LB_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (hosts[i]->winrm.insecure_skip_verify == TRISTATE_TRUE)
+			nskip++;
+	}
+	if (nskip > 0)
+		diag_add(d, DIAG_WARNING, NULL, 0, 0, "the TLS certificates "
+		    "of %zu WinRM host%s will not be verified "
+		    "(winrm.insecure_skip_verify)", nskip,
+		    nskip == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * The connection.
+ */
+
+static void
+set_state(struct winrm_conn *c, enum winrm_state_id s)
+{
+	/* The one place a trace of transitions would go. */
+	c->state = s;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct winrm_conn	*c = arg;
+	size_t			 n = size * nmemb;
+
+	if (buf_add(&c->resp, data, n) != 0) {
+		c->resp_big = true;
+		return 0;	/* libcurl stops with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static struct tp_conn *
+winrm_open(struct tp_ctx *ctx, void *state, const struct host *h)
+{
+	struct winrm_conn	*c;
+
+	/* A context that was not prepared gets its state now. */
+	if (state == NULL) {
+		if ((state = winrm_state_new(ctx)) == NULL)
+			return NULL;
+		ctx->state[TRANSPORT_WINRM] = state;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->st = state;
+	c->loop = ctx->loop;
+	buf_init(&c->pw, WINRM_SECRET_MAX, BUF_WIPE);
+	buf_init(&c->req, WINRM_REQ_MAX, 0);
+	buf_init(&c->resp, WINRM_RESP_MAX, 0);
+	buf_init(&c->clixml, WINRM_CLIXML_MAX, 0);
+	loop_timer_init(&c->deadline, winrm_deadline_fire, c);
+	(void)h;
+	return &c->tc;
+}
+
+static int
+read_secret(const char *path, struct buf *b)
+{
+	char	 chunk[512];
+	ssize_t	 n;
+	int	 fd, err = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(b, chunk, (size_t)n) != 0) {
+			err = EFBIG;
+			break;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	if (b->len > 0 && b->data[b->len - 1] == '\n')
+		buf_truncate(b, b->len - 1);
+	if (b->len > 0 && b->data[b->len - 1] == '\r')
+		buf_truncate(b, b->len - 1);
+	return err;
+}
+
+/* The password: environment, file, the run's.  false: tp_fail()ed. */
+static bool
+get_password(struct winrm_conn *c)
+{
+	const struct winrm_opts	*o = &c->tc.host->winrm;
+	const char		*v;
+	int			 err;
+
+	buf_reset(&c->pw);
+	if (o->password_env != NULL && (v = getenv(o->password_env)) != NULL)
+		return buf_adds(&c->pw, v) == 0;
+	if (o->password_file != NULL) {
+		if ((err = read_secret(o->password_file, &c->pw)) != 0) {
+			buf_reset(&c->pw);
+			tp_fail(&c->tc, TP_LOCAL, "cannot read password file "
+			    "%s: %s", o->password_file, strerror(err));
+			return false;
+		}
+		return true;
+	}
+	if (c->tc.ctx->opt.password != NULL)
+		return buf_adds(&c->pw, c->tc.ctx->opt.password) == 0;
+	if (o->password_env != NULL) {
+		tp_fail(&c->tc, TP_LOCAL, "no password: environment variable "
+		    "%s is not set", o->password_env);
+		return false;
+	}
+	tp_fail(&c->tc, TP_LOCAL, "no password: set winrm.password_env or "
+	    "winrm.password_file");
+	return false;
+}
+
+/*
+ * Configures the easy handle once per connection.  Returns false with
+ * the error set (tp_fail()) when the host cannot be reached as asked.
+ */
+static bool
+winrm_setup(struct winrm_conn *c)
+{
+	const struct host	*h = c->tc.host;
+	const struct winrm_opts	*o = &h->winrm;
+	const char		*scheme, *path, *addr, *auth;
+	bool			 v6;
+	int			 port;
+	long			 how;
+
+	if (c->setup)
+		return true;
+	scheme = o->scheme != NULL ? o->scheme : "https";
+	path = o->path != NULL ? o->path : "/wsman";
+	auth = o->auth != NULL ? o->auth : "negotiate";
+	port = o->port != INV_UNSET ? o->port :
+	    strcmp(scheme, "http") == 0 ? 5985 : 5986;
+	addr = h->address != NULL ? h->address : h->name;
+	v6 = strchr(addr, ':') != NULL;
+	if (strcmp(scheme, "http") == 0 &&
+	    o->allow_unencrypted != TRISTATE_TRUE) {
+		tp_fail(&c->tc, TP_LOCAL, "refusing plain http: set "
+		    "winrm.allow_unencrypted: true to allow it, or use https "
+		    "(lifeboat-inventory(5))");
+		return false;
+	}
+	if (strcmp(auth, "basic") == 0)
+		how = CURLAUTH_BASIC;
+	else if (strcmp(auth, "negotiate") == 0 ||
+	    strcmp(auth, "kerberos") == 0)
+		how = CURLAUTH_NEGOTIATE;
+	else {
+		tp_fail(&c->tc, TP_LOCAL, "winrm.auth %s is not supported: "
+		    "WinRM offers NTLM only inside negotiate; use negotiate "
+		    "or basic", auth);
+		return false;
+	}
+	if (h->user == NULL) {
+		tp_fail(&c->tc, TP_LOCAL, "no user for WinRM");
+		return false;
+	}
+	if (how == CURLAUTH_BASIC && !get_password(c))
+		return false;
+	c->auth_name = how == CURLAUTH_BASIC ? "basic" : "negotiate";
+	if (xasprintf(&c->url, "%s://%s%s%s:%d%s%s", scheme, v6 ? "[" : "",
+	    addr, v6 ? "]" : "", port, path[0] == '/' ? "" : "/", path) < 0 ||
+	    xasprintf(&c->where, "%s%s%s:%d", v6 ? "[" : "", addr,
+	    v6 ? "]" : "", port) < 0) {
+		tp_fail(&c->tc, TP_LOCAL, "out of memory");
+		return false;
+	}
+	c->connect_ms = c->tc.ctx->opt.connect_timeout_ms > 0 ?
+	    c->tc.ctx->opt.connect_timeout_ms : o->connect_timeout_ms > 0 ?
+	    o->connect_timeout_ms : TP_CONNECT_TIMEOUT_DEFAULT;
+	c->op_ms = o->operation_timeout_ms > 0 ? o->operation_timeout_ms :
+	    WINRM_OP_TIMEOUT;
+	if ((c->easy = curl_easy_init()) == NULL) {
+		tp_fail(&c->tc, TP_LOCAL, "cannot start libcurl");
+		return false;
+	}
+	c->hdrs = curl_slist_append(NULL,
+	    "Content-Type: application/soap+xml;charset=UTF-8");
+	c->hdrs = curl_slist_append(c->hdrs, "Expect:");
+	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (char *)c);
+	curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
+	curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, scheme);
+	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "lifeboat");
+	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)c->connect_ms);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPAUTH, how);
+	curl_easy_setopt(c->easy, CURLOPT_USERNAME, h->user);
+	curl_easy_setopt(c->easy, CURLOPT_PASSWORD, buf_str(&c->pw));
+	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (o->ca_file != NULL)
+		curl_easy_setopt(c->easy, CURLOPT_CAINFO, o->ca_file);
+	if (o->insecure_skip_verify == TRISTATE_TRUE) {
+		curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	c->setup = true;
+	return true;
+}
+
+/* Ends the operation in flight; c may be gone afterwards. */
+static void
+winrm_finish(struct winrm_conn *c)
+{
+	loop_timer_stop(c->loop, &c->deadline);
+	set_state(c, W_IDLE);
+	c->op = OP_NONE;
+	c->aborting = false;
+	free(c->command);
+	c->command = NULL;
+	if (c->clixml_on) {
+		struct buf	 text = BUF_INIT;
+
+		if (winrm_clixml_decode(&text, c->clixml.data,
+		    c->clixml.len) == 0)
+			tp_output(&c->tc, TP_STDERR, text.data, text.len);
+		else
+			tp_output(&c->tc, TP_STDERR, c->clixml.data,
+			    c->clixml.len);
+		buf_release(&text);
+	}
+	buf_reset(&c->clixml);
+	c->clixml_on = false;
+	c->stderr_seen = false;
+	tp_complete(&c->tc);
+}
+
+/*
+ * Envelopes.
+ */
+
+static int
+env_begin(struct winrm_conn *c, const char *action, bool shell)
+{
+	struct buf	*b = &c->req;
+	char		 id[42];
+
+	uuid_new(id);
+	buf_reset(b);
+	buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<s:Envelope xmlns:s=\"" NS_SOAP "\" xmlns:a=\"" NS_ADDR "\" "
+	    "xmlns:w=\"" NS_WSMAN "\" xmlns:p=\"" NS_WSMV "\" "
+	    "xmlns:rsp=\"" NS_SHELL "\"><s:Header><a:To>");
+	xml_escape(b, c->url);
+	buf_addf(b, "</a:To><a:ReplyTo><a:Address s:mustUnderstand=\"true\">"
+	    ANONYMOUS "</a:Address></a:ReplyTo><a:MessageID>%s</a:MessageID>"
+	    "<a:Action s:mustUnderstand=\"true\">%s</a:Action>"
+	    "<w:ResourceURI s:mustUnderstand=\"true\">" SHELL_URI
+	    "</w:ResourceURI><w:MaxEnvelopeSize s:mustUnderstand=\"true\">"
+	    "%d</w:MaxEnvelopeSize><w:OperationTimeout>PT%" PRId64 ".%03"
+	    PRId64 "S</w:OperationTimeout><w:Locale xml:lang=\"en-US\" "
+	    "s:mustUnderstand=\"false\"/><p:DataLocale xml:lang=\"en-US\" "
+	    "s:mustUnderstand=\"false\"/>", id, action, WINRM_ENVELOPE,
+	    c->op_ms / 1000, c->op_ms % 1000);
+	if (shell) {
+		buf_adds(b, "<w:SelectorSet><w:Selector Name=\"ShellId\">");
+		xml_escape(b, c->shell_id);
+		buf_adds(b, "</w:Selector></w:SelectorSet>");
+	}
+	return 0;
+}
+
+/* Closes the envelope; false (with the error set) when it is too big. */
+static bool
+env_end(struct winrm_conn *c)
+{
+	if (buf_adds(&c->req, "</s:Body></s:Envelope>") != 0) {
+		tp_fail(&c->tc, TP_LOCAL, "%s request larger than %d bytes "
+		    "(WinRM's MaxEnvelopeSize)", winrm_state_names[c->state],
+		    WINRM_REQ_MAX);
+		return false;
+	}
+	return true;
+}
+
+static bool
+build_create(struct winrm_conn *c)
+{
+	env_begin(c, ACT_TRANSFER "Create", false);
+	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\"WINRS_NOPROFILE\">"
+	    "TRUE</w:Option><w:Option Name=\"WINRS_CODEPAGE\">65001"
+	    "</w:Option></w:OptionSet></s:Header><s:Body><rsp:Shell>"
+	    "<rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>"
+	    "stdout stderr</rsp:OutputStreams></rsp:Shell>");
+	return env_end(c);
+}
+
+static bool
+build_command(struct winrm_conn *c)
+{
+	env_begin(c, ACT_SHELL "Command", true);
+	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\""
+	    "WINRS_CONSOLEMODE_STDIN\">TRUE</w:Option><w:Option Name=\""
+	    "WINRS_SKIP_CMD_SHELL\">FALSE</w:Option></w:OptionSet>"
+	    "</s:Header><s:Body><rsp:CommandLine><rsp:Command>");
+	xml_escape(&c->req, c->command);
+	buf_adds(&c->req, "</rsp:Command></rsp:CommandLine>");
+	return env_end(c);
+}
+
+static bool
+build_send(struct winrm_conn *c)
+{
+	env_begin(c, ACT_SHELL "Send", true);
+	buf_adds(&c->req, "</s:Header><s:Body><rsp:Send>"
+	    "<rsp:Stream Name=\"stdin\" CommandId=\"");
+	xml_escape(&c->req, c->cmd_id);
+	buf_adds(&c->req, "\" End=\"true\">");
+	if (b64_encode(&c->req, (const unsigned char *)c->tc.xo.input,
+	    c->tc.xo.input_len) != 0) {
+		tp_fail(&c->tc, TP_LOCAL, "input larger than one WinRM "
+		    "envelope (%d bytes) is not supported yet", WINRM_REQ_MAX);
+		return false;
+	}
+	buf_adds(&c->req, "</rsp:Stream></rsp:Send>");
+	return env_end(c);
+}
+
+static bool
+build_receive(struct winrm_conn *c)
+{
+	env_begin(c, ACT_SHELL "Receive", true);
+	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\""
+	    "WSMAN_CMDSHELL_OPTION_KEEPALIVE\">TRUE</w:Option></w:OptionSet>"
+	    "</s:Header><s:Body><rsp:Receive><rsp:DesiredStream "
+	    "CommandId=\"");
+	xml_escape(&c->req, c->cmd_id);
+	buf_adds(&c->req, "\">stdout stderr</rsp:DesiredStream>"
+	    "</rsp:Receive>");
+	return env_end(c);
+}
+
+static bool
+build_signal(struct winrm_conn *c)
+{
+	env_begin(c, ACT_SHELL "Signal", true);
+	buf_adds(&c->req, "</s:Header><s:Body><rsp:Signal CommandId=\"");
+	xml_escape(&c->req, c->cmd_id);
+	buf_adds(&c->req, "\"><rsp:Code>" SIGNAL_TERM "</rsp:Code>"
+	    "</rsp:Signal>");
+	return env_end(c);
+}
+
+static bool
+build_delete(struct winrm_conn *c)
+{
+	env_begin(c, ACT_TRANSFER "Delete", true);
+	buf_adds(&c->req, "</s:Header><s:Body>");
+	return env_end(c);
+}
+
+/*
+ * Requests and their answers.
+ */
+
+/* Builds the request of state s and sends it; on failure, finishes. */
+static void
+winrm_send(struct winrm_conn *c, enum winrm_state_id s)
+{
+	bool		 ok = false;
+	int64_t		 limit = c->op_ms + WINRM_MARGIN_MS;
+
+	set_state(c, s);
+	switch (s) {
+	case W_CREATE:
+		ok = build_create(c);
+		break;
+	case W_COMMAND:
+		ok = build_command(c);
+		break;
+	case W_SEND:
+		ok = build_send(c);
+		break;
+	case W_RECEIVE:
+		ok = build_receive(c);
+		break;
+	case W_SIGNAL:
+		ok = build_signal(c);
+		if (c->aborting)
+			limit = WINRM_SIGNAL_TIMEOUT;
+		break;
+	case W_DELETE:
+		ok = build_delete(c);
+		break;
+	case W_IDLE:
+		break;
+	}
+	if (!ok) {
+		winrm_finish(c);
+		return;
+	}
+	winrm_request(c, s, limit);
+}
+
+static void
+winrm_request(struct winrm_conn *c, enum winrm_state_id s, int64_t limit)
+{
+	CURLMcode	 mc;
+
+	(void)s;
+	buf_reset(&c->resp);
+	c->resp_big = false;
+	c->errbuf[0] = '\0';
+	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req.data);
+	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)c->req.len);
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)limit);
+	if ((mc = curl_multi_add_handle(c->st->multi, c->easy)) != CURLM_OK) {
+		tp_fail(&c->tc, TP_LOCAL, "cannot start a request: %s",
+		    curl_multi_strerror(mc));
+		winrm_finish(c);
+		return;
+	}
+	c->in_multi = true;
+}
+
+/* A libcurl error as a tp_err and a message. */
+static void
+fail_curl(struct winrm_conn *c, CURLcode rc)
+{
+	const char	*what = winrm_state_names[c->state];
+	const char	*detail = c->errbuf[0] != '\0' ? c->errbuf :
+			    curl_easy_strerror(rc);
+	long		 oserr = 0;
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		tp_fail(&c->tc, TP_UNREACHABLE, "cannot resolve %s: %s",
+		    c->where, detail);
+		break;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+		tp_fail(&c->tc, oserr == ECONNREFUSED ? TP_REFUSED :
+		    TP_UNREACHABLE, "cannot connect to %s: %s", c->where,
+		    detail);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		tp_fail(&c->tc, TP_TIMEOUT, "no answer from %s to %s: %s",
+		    c->where, what, detail);
+		break;
+	case CURLE_WRITE_ERROR:
+		if (c->resp_big) {
+			tp_fail(&c->tc, TP_PROTOCOL, "response too large from "
+			    "%s to %s (more than %lu bytes)", c->where, what,
+			    WINRM_RESP_MAX);
+			break;
+		}
+		tp_fail(&c->tc, TP_PROTOCOL, "%s on %s: %s", what, c->where,
+		    detail);
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+		tp_fail(&c->tc, TP_PROTOCOL, "TLS with %s failed: %s",
+		    c->where, detail);
+		break;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		tp_fail(&c->tc, TP_PROTOCOL, "truncated response from %s to "
+		    "%s: %s", c->where, what, detail);
+		break;
+	default:
+		tp_fail(&c->tc, TP_PROTOCOL, "%s on %s failed: %s", what,
+		    c->where, detail);
+		break;
+	}
+}
+
+/* A fault as an error; returns false when it is a Receive time-out. */
+static bool
+fail_fault(struct winrm_conn *c, const struct winrm_fault *f)
+{
+	const char	*msg = f->message != NULL && f->message[0] != '\0' ?
+			    f->message : f->reason != NULL ? f->reason : "";
+
+	if (c->state == W_RECEIVE && fault_is_timeout(f))
+		return false;
+	tp_fail(&c->tc, fault_is_denied(f) ? TP_AUTH : TP_PROTOCOL,
+	    "WinRM fault %s%s%s%s from %s during %s: %s",
+	    f->subcode != NULL ? f->subcode : f->code != NULL ? f->code :
+	    "(no code)", f->wsman_code != NULL ? " (code " : "",
+	    f->wsman_code != NULL ? f->wsman_code : "",
+	    f->wsman_code != NULL ? ")" : "", c->where,
+	    winrm_state_names[c->state], msg[0] != '\0' ? msg :
+	    "(no message)");
+	return true;
+}
+
+/* The output of one Receive response; false on a bad response. */
+static bool
+take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
+{
+	xmlNode		*k, *cs;
+	char		*name, *text, *state, *code;
+	ssize_t		 n;
+	enum tp_stream_id id;
+	bool		 ok = true;
+	long		 rc;
+	char		*end;
+
+	*done = false;
+	for (k = rr->children; k != NULL && ok; k = k->next) {
+		if (!is_el(k, NS_SHELL, "Stream"))
+			continue;
+		name = attr_of(k, "Name");
+		text = text_of(k);
+		if (name == NULL || text == NULL)
+			;
+		else if ((n = b64_decode(text)) < 0)
+			ok = false;
+		else if (n > 0) {
+			id = strcmp(name, "stderr") == 0 ? TP_STDERR :
+			    TP_STDOUT;
+			if (id == TP_STDERR && !c->stderr_seen) {
+				c->stderr_seen = true;
+				c->clixml_on = (size_t)n >= 9 &&
+				    memcmp(text, "#< CLIXML", 9) == 0;
+			}
+			if (id == TP_STDERR && c->clixml_on &&
+			    buf_add(&c->clixml, text, (size_t)n) != 0) {
+				/* Too big to decode: give it as it is. */
+				tp_output(&c->tc, TP_STDERR, c->clixml.data,
+				    c->clixml.len);
+				buf_reset(&c->clixml);
+				c->clixml_on = false;
+			}
+			if (id == TP_STDOUT || !c->clixml_on)
+				tp_output(&c->tc, id, text, (size_t)n);
+		}
+		free(name);
+		free(text);
+	}
+	if (!ok) {
+		tp_fail(&c->tc, TP_PROTOCOL, "bad base64 in the output from %s",
+		    c->where);
+		return false;
+	}
+	cs = child(rr, NS_SHELL, "CommandState");
+	state = attr_of(cs, "State");
+	if (state != NULL && strcmp(state, STATE_DONE) == 0) {
+		*done = true;
+		code = text_of(child(cs, NS_SHELL, "ExitCode"));
+		if (code != NULL) {
+			errno = 0;
+			rc = strtol(code, &end, 10);
+			if (errno == 0 && end != code && rc >= INT32_MIN &&
+			    rc <= UINT32_MAX)
+				c->tc.res->rc = (int)rc;
+		}
+		free(code);
+	}
+	free(state);
+	return true;
+}
+
+/* Copies the text of the first name element into out. */
+static bool
+take_id(xmlNode *body, const char *ns, const char *name, const char *attr,
+    char out[WINRM_ID_MAX])
+{
+	xmlNode	*n;
+	char	*t, *a;
+
+	if (attr == NULL)
+		n = find(body, ns, name);
+	else {
+		/* The Selector whose Name is attr. */
+		for (n = find(body, ns, name); n != NULL; n = n->next) {
+			if (!is_el(n, ns, name))
+				continue;
+			a = attr_of(n, "Name");
+			if (a != NULL && strcmp(a, attr) == 0) {
+				free(a);
+				break;
+			}
+			free(a);
+		}
+	}
+	if ((t = text_of(n)) == NULL)
+		return false;
+	tidy(t);
+	if (!id_ok(t)) {
+		free(t);
+		return false;
+	}
+	snprintf(out, WINRM_ID_MAX, "%s", t);
+	free(t);
+	return true;
+}
+
+/* The response to the request of c->state has come. */
+static void
+winrm_http_done(struct winrm_conn *c, CURLcode rc)
+{
+	struct winrm_fault	 f;
+	xmlDoc			*doc = NULL;
+	xmlNode			*body;
+	long			 status = 0;
+	bool			 done;
+
+	if (c->aborting && c->state != W_SIGNAL)
+		return;
+	if (rc != CURLE_OK) {
+		if (c->state == W_DELETE || (c->state == W_SIGNAL &&
+		    c->aborting)) {
+			/* Best effort: the shell times out on its own. */
+			winrm_finish(c);
+			return;
+		}
+		fail_curl(c, rc);
+		winrm_finish(c);
+		return;
+	}
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401) {
+		tp_fail(&c->tc, TP_AUTH, "%s auth as %s rejected by %s",
+		    c->auth_name, c->tc.host->user, c->where);
+		winrm_finish(c);
+		return;
+	}
+	if (status != 200 && status != 500) {
+		tp_fail(&c->tc, TP_PROTOCOL, "HTTP status %ld from %s to %s",
+		    status, c->where, winrm_state_names[c->state]);
+		winrm_finish(c);
+		return;
+	}
+	if ((doc = xml_parse(c->resp.data, c->resp.len)) == NULL ||
+	    (body = soap_body(doc)) == NULL) {
+		if (status == 200 && c->resp.len == 0 &&
+		    (c->state == W_SIGNAL || c->state == W_DELETE))
+			goto next;	/* an empty answer will do here */
+		tp_fail(&c->tc, TP_PROTOCOL, "malformed %sresponse from %s to "
+		    "%s (HTTP %ld, %zu bytes)", c->resp.len == 0 ? "(empty) " :
+		    "", c->where, winrm_state_names[c->state], status,
+		    c->resp.len);
+		goto fail;
+	}
+	if (fault_parse(doc, &f)) {
+		bool	 real = fail_fault(c, &f);
+
+		fault_release(&f);
+		xmlFreeDoc(doc);
+		if (!real) {
+			winrm_send(c, W_RECEIVE);	/* nothing yet: again */
+			return;
+		}
+		if (c->state == W_COMMAND || c->state == W_CREATE)
+			c->shell_id[0] = c->state == W_CREATE ? '\0' :
+			    c->shell_id[0];
+		winrm_finish(c);
+		return;
+	}
+	if (status != 200) {
+		tp_fail(&c->tc, TP_PROTOCOL, "HTTP status 500 without a fault "
+		    "from %s to %s", c->where, winrm_state_names[c->state]);
+		goto fail;
+	}
+	switch (c->state) {
+	case W_CREATE:
+		if (!take_id(body, NS_WSMAN, "Selector", "ShellId",
+		    c->shell_id)) {
+			tp_fail(&c->tc, TP_PROTOCOL, "no shell ID in the "
+			    "answer from %s", c->where);
+			goto fail;
+		}
+		break;
+	case W_COMMAND:
+		if (!take_id(body, NS_SHELL, "CommandId", NULL, c->cmd_id)) {
+			tp_fail(&c->tc, TP_PROTOCOL, "no command ID in the "
+			    "answer from %s", c->where);
+			goto fail;
+		}
+		break;
+	case W_RECEIVE:
+		body = child(body, NS_SHELL, "ReceiveResponse");
+		if (body == NULL) {
+			tp_fail(&c->tc, TP_PROTOCOL, "no ReceiveResponse in "
+			    "the answer from %s", c->where);
+			goto fail;
+		}
+		if (!take_output(c, body, &done))
+			goto fail;
+		xmlFreeDoc(doc);
+		winrm_send(c, done ? W_SIGNAL : W_RECEIVE);
+		return;
+	default:
+		break;
+	}
+next:
+	xmlFreeDoc(doc);
+	winrm_next(c);
+	return;
+fail:
+	xmlFreeDoc(doc);
+	winrm_finish(c);
+}
+
+/* After a successful request: the next one of the operation, or done. */
+static void
+winrm_next(struct winrm_conn *c)
+{
+	switch (c->state) {
+	case W_CREATE:
+		if (c->op == OP_EXEC)
+			winrm_send(c, W_COMMAND);
+		else
+			winrm_finish(c);
+		break;
+	case W_COMMAND:
+		winrm_send(c, c->tc.xo.input != NULL ? W_SEND : W_RECEIVE);
+		break;
+	case W_SEND:
+		winrm_send(c, W_RECEIVE);
+		break;
+	case W_DELETE:
+		c->shell_id[0] = '\0';
+		winrm_finish(c);
+		break;
+	case W_SIGNAL:
+	default:
+		c->cmd_id[0] = '\0';
+		winrm_finish(c);
+		break;
+	}
+}
+
+static void
+winrm_deadline_fire(struct loop *loop, void *arg)
+{
+	struct winrm_conn	*c = arg;
+	int64_t			 ms = c->tc.xo.timeout_ms;
+
+	(void)loop;
+	tp_fail(&c->tc, TP_TIMEOUT, "command timed out after %" PRId64
+	    "%s s", ms / 1000, ms % 1000 ? ".x" : "");
+	if (c->in_multi) {
+		curl_multi_remove_handle(c->st->multi, c->easy);
+		c->in_multi = false;
+	}
+	if (c->cmd_id[0] == '\0') {
+		winrm_finish(c);
+		return;
+	}
+	c->aborting = true;
+	winrm_send(c, W_SIGNAL);
+}
+
+/*
+ * The operations.
+ */
+
+static void
+winrm_connect(struct tp_conn *tc)
+{
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+
+	c->op = OP_CONNECT;
+	if (!winrm_setup(c)) {
+		c->op = OP_NONE;
+		tp_complete_later(tc);
+		return;
+	}
+	if (c->shell_id[0] != '\0') {
+		c->op = OP_NONE;
+		tp_complete_later(tc);
+		return;
+	}
+	winrm_send(c, W_CREATE);
+}
+
+static void
+winrm_exec(struct tp_conn *tc, const char *command)
+{
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+
+	c->op = OP_EXEC;
+	if (!winrm_setup(c)) {
+		c->op = OP_NONE;
+		tp_complete_later(tc);
+		return;
+	}
+	c->command = xstrdup(command);
+	c->cmd_id[0] = '\0';
+	if (tc->xo.timeout_ms > 0)
+		loop_timer_start(c->loop, &c->deadline, tc->xo.timeout_ms);
+	winrm_send(c, c->shell_id[0] != '\0' ? W_COMMAND : W_CREATE);
+}
+
+static void
+winrm_put(struct tp_conn *tc, const char *local, const char *remote,
+    int mode)
+{
+	(void)local;
+	(void)remote;
+	(void)mode;
+	tp_fail(tc, TP_LOCAL, "file upload over WinRM is not supported yet");
+	tp_complete_later(tc);
+}
+
+static void
+winrm_get(struct tp_conn *tc, const char *remote, const char *local)
+{
+	(void)local;
+	(void)remote;
+	tp_fail(tc, TP_LOCAL, "file download over WinRM is not supported "
+	    "yet");
+	tp_complete_later(tc);
+}
+
+static void
+winrm_close(struct tp_conn *tc)
+{
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+
+	c->op = OP_CLOSE;
+	if (c->shell_id[0] == '\0' || c->easy == NULL) {
+		c->op = OP_NONE;
+		tp_complete_later(tc);
+		return;
+	}
+	winrm_send(c, W_DELETE);
+}
+
+static void
+winrm_free(struct tp_conn *tc)
+{
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+
+	loop_timer_stop(c->loop, &c->deadline);
+	if (c->easy != NULL) {
+		if (c->in_multi)
+			curl_multi_remove_handle(c->st->multi, c->easy);
+		curl_easy_cleanup(c->easy);
+	}
+	curl_slist_free_all(c->hdrs);
+	free(c->url);
+	free(c->where);
+	free(c->command);
+	buf_release(&c->pw);
+	buf_release(&c->req);
+	buf_release(&c->resp);
+	buf_release(&c->clixml);
+	free(c);
+}
+
+const struct transport transport_winrm = {
+	.name = "winrm",
+	.prepare = winrm_prepare,
+	.release = winrm_release,
+	.open = winrm_open,
+	.connect = winrm_connect,
+	.exec = winrm_exec,
+	.put = winrm_put,
+	.get = winrm_get,
+	.close = winrm_close,
+	.free = winrm_free,
+};
+
+/*
+ * PowerShell.
+ */
+
+int
+winrm_ps_command(struct buf *out, const char *script, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)script;
+	unsigned char		*u;
+	size_t			 i = 0, n = 0;
+	uint32_t		 cp;
+	int			 k, r;
+
+	/* UTF-16 never takes more units than UTF-8 takes bytes. */
+	u = xreallocarray(NULL, len ? len : 1, 2);
+	while (i < len) {
+		if (p[i] < 0x80) {
+			cp = p[i];
+			k = 0;
+		} else if ((p[i] & 0xe0) == 0xc0) {
+			cp = p[i] & 0x1f;
+			k = 1;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			cp = p[i] & 0x0f;
+			k = 2;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			cp = p[i] & 0x07;
+			k = 3;
+		} else
+			goto bad;
+		for (i++; k > 0; k--, i++) {
+			if (i >= len || (p[i] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto bad;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			u[n++] = (unsigned char)((0xd800 | cp >> 10) & 0xff);
+			u[n++] = (unsigned char)((0xd800 | cp >> 10) >> 8);
+			cp = 0xdc00 | (cp & 0x3ff);
+		}
+		u[n++] = (unsigned char)(cp & 0xff);
+		u[n++] = (unsigned char)(cp >> 8);
+	}
+	r = buf_adds(out, "powershell -NoProfile -NonInteractive "
+	    "-EncodedCommand ");
+	if (r == 0)
+		r = b64_encode(out, u, n);
+	free(u);
+	return r != 0 ? LB_ERR_LIMIT : 0;
+bad:
+	free(u);
+	return LB_ERR_INVALID;
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Appends one code point as UTF-8. */
+static int
+put_utf8(struct buf *out, uint32_t cp)
+{
+	char	 s[4];
+	size_t	 n;
+
+	if (cp < 0x80) {
+		s[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		s[0] = (char)(0xc0 | cp >> 6);
+		s[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		s[0] = (char)(0xe0 | cp >> 12);
+		s[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		s[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		s[0] = (char)(0xf0 | cp >> 18);
+		s[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		s[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		s[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return buf_add(out, s, n);
+}
+
+/* "_xHHHH_" at s: the code unit, or -1. */
+static long
+clixml_escape_at(const char *s)
+{
+	long	 v = 0;
+	int	 i, h;
+
+	if (s[0] != '_' || s[1] != 'x')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		if ((h = hexval((unsigned char)s[i])) < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return s[6] == '_' ? v : -1;
+}
+
+/* Appends the text of one S element, its escapes decoded. */
+static int
+clixml_text(struct buf *out, const char *s)
+{
+	long	 u, lo;
+	int	 r = 0;
+
+	while (*s != '\0' && r == 0) {
+		if ((u = clixml_escape_at(s)) < 0) {
+			r = buf_addc(out, *s++);
+			continue;
+		}
+		s += 7;
+		if (u >= 0xd800 && u <= 0xdbff &&
+		    (lo = clixml_escape_at(s)) >= 0xdc00 && lo <= 0xdfff) {
+			s += 7;
+			u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+		}
+		if (u == '\r')
+			continue;	/* CRLF becomes LF */
+		if (u >= 0xd800 && u <= 0xdfff)
+			u = 0xfffd;
+		r = put_utf8(out, (uint32_t)u);
+	}
+	return r;
+}
+
+int
+winrm_clixml_decode(struct buf *out, const char *data, size_t len)
+{
+	const char	*p, *end = data + len, *next;
+	size_t		 start = out->len;
+	xmlDoc		*doc;
+	xmlNode		*k;
+	char		*s, *t;
+	int		 nblocks = 0, r = 0;
+
+	if (len < 9 || memcmp(data, "#< CLIXML", 9) != 0)
+		return LB_ERR_FORMAT;
+	/* One or more <Objs> documents, sometimes each with a header. */
+	p = data + 9;
+	while (r == 0 && (p = memmem(p, (size_t)(end - p), "<Objs", 5)) !=
+	    NULL) {
+		next = memmem(p, (size_t)(end - p), "</Objs>", 7);
+		if (next == NULL)
+			break;
+		next += 7;
+		if ((doc = xml_parse(p, (size_t)(next - p))) == NULL) {
+			r = LB_ERR_FORMAT;
+			break;
+		}
+		nblocks++;
+		for (k = xmlDocGetRootElement(doc)->children; k != NULL &&
+		    r == 0; k = k->next) {
+			if (!is_el(k, NS_PSH, "S"))
+				continue;
+			s = attr_of(k, "S");
+			if (s != NULL && strcmp(s, "Error") == 0 &&
+			    (t = text_of(k)) != NULL) {
+				r = clixml_text(out, t);
+				free(t);
+			}
+			free(s);
+		}
+		xmlFreeDoc(doc);
+		p = next;
+	}
+	if (r != 0 || nblocks == 0) {
+		buf_truncate(out, start);
+		return LB_ERR_FORMAT;
+	}
+	return 0;
+}

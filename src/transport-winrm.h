@@ -1,0 +1,29 @@
+/*
+ * Helpers of the WinRM transport that other parts of the engine use:
+ * building a PowerShell command line that no quoting can break, and
+ * turning PowerShell's CLIXML error stream into readable text.
+ */
+#ifndef LIFEBOAT_TRANSPORT_WINRM_H
+#define LIFEBOAT_TRANSPORT_WINRM_H
+
+#include <stddef.h>
+
+struct buf;
+
+/*
+ * Appends "powershell -NoProfile -NonInteractive -EncodedCommand B64" to
+ * out, B64 being the base64 of script (UTF-8) as UTF-16LE.  Returns 0,
+ * LB_ERR_INVALID when script is not valid UTF-8, or LB_ERR_LIMIT when out
+ * is full.
+ */
+int	winrm_ps_command(struct buf *out, const char *script, size_t len);
+
+/*
+ * When data starts with "#< CLIXML", appends the text of its error
+ * strings (S="Error", _xHHHH_ escapes decoded) to out and returns 0;
+ * otherwise, or when it does not parse, returns LB_ERR_FORMAT and out is
+ * unchanged.
+ */
+int	winrm_clixml_decode(struct buf *out, const char *data, size_t len);
+
+#endif

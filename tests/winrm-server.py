@@ -1,0 +1,401 @@
+#!/usr/bin/env python3
+"""A fake WinRM endpoint for the tests: WS-Management remote shell over
+HTTP or HTTPS, Basic auth, on 127.0.0.1.
+
+  winrm-server.py --port-file F --password PW [--cert C --key K]
+
+It answers the shell operations as Windows does (Create, Command, Receive,
+Signal, Delete; SOAP 1.2 faults with HTTP 500; 401 with the schemes a
+Windows listener offers) and runs a few commands by simulation, not by a
+shell:
+
+  echo TEXT            TEXT and CRLF on stdout
+  exit /b N, exit N    exit code N
+  timeout /t N         runs N seconds (Receives time out meanwhile)
+  bigout N             N bytes of stdout, spread over several Receives
+  powershell ... -EncodedCommand B64
+                       the UTF-16LE script is decoded and each statement
+                       (separated by ; or newlines) is one of
+                       Write-Output 'TEXT' or "TEXT", Write-Error 'TEXT'
+                       (CLIXML on stderr, exit code 1), exit N
+  anything else        cmd.exe's "is not recognized" on stderr, exit 1
+
+The user name chooses a fault mode (any password but the right one gets
+401): deny (access denied fault on Create), quota (shell quota fault, as
+MSFT_WmiError), slow (never answers), garbage (malformed XML), huge (a
+300 MB response, generated as it is sent), truncated (the connection
+closes half-way through a response), timeout (a w:TimedOut fault on the
+first Receive of each command, as a real server sends when its
+OperationTimeout runs out), badcmd (InvalidSelectors on Receive).
+Anyone else is a normal user.
+"""
+
+import argparse
+import base64
+import re
+import ssl
+import sys
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+NS = {
+    's': 'http://www.w3.org/2003/05/soap-envelope',
+    'a': 'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+    'w': 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd',
+    'p': 'http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd',
+    'rsp': 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell',
+    'x': 'http://schemas.xmlsoap.org/ws/2004/09/transfer',
+}
+SHELL = NS['rsp']
+TRANSFER = NS['x']
+ANON = NS['a'] + '/role/anonymous'
+MACHINE = 'winsrv01.lab.test'
+CHUNK = 64 * 1024          # raw stdout bytes per Receive response
+
+shells = {}                # shell id -> {command id -> job}
+lock = threading.Lock()
+
+
+def esc(s):
+    return (s.replace('&', '&amp;').replace('<', '&lt;')
+            .replace('>', '&gt;').replace('"', '&quot;'))
+
+
+def envelope(action, relates, body):
+    return ('<s:Envelope xml:lang="en-US" xmlns:s="%s" xmlns:a="%s" '
+            'xmlns:x="%s" xmlns:w="%s" xmlns:rsp="%s" xmlns:p="%s">'
+            '<s:Header><a:Action>%s</a:Action>'
+            '<a:MessageID>uuid:%s</a:MessageID><a:To>%s</a:To>'
+            '<a:RelatesTo>%s</a:RelatesTo></s:Header>'
+            '<s:Body>%s</s:Body></s:Envelope>') % (
+                NS['s'], NS['a'], NS['x'], NS['w'], NS['rsp'], NS['p'],
+                action, str(uuid.uuid4()).upper(), ANON, esc(relates), body)
+
+
+def fault(relates, code, subcode, reason, wsman_code, wmi=False):
+    if wmi:
+        detail = ('<p:MSFT_WmiError xmlns:p="http://schemas.dmtf.org/wbem/'
+                  'wscim/1/cim-schema/2/MSFT_WmiError" xmlns:cim="http://'
+                  'schemas.dmtf.org/wbem/wscim/1/common">'
+                  '<p:Message>%s</p:Message><p:error_Code>%s</p:error_Code>'
+                  '<p:error_Type>HRESULT</p:error_Type></p:MSFT_WmiError>'
+                  % (esc(reason), wsman_code))
+    else:
+        detail = ('<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/'
+                  'wsman/1/wsmanfault" Code="%s" Machine="%s"><f:Message>'
+                  '%s </f:Message></f:WSManFault>'
+                  % (wsman_code, MACHINE, esc(reason)))
+    body = ('<s:Fault><s:Code><s:Value>%s</s:Value><s:Subcode><s:Value>%s'
+            '</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang='
+            '"en-US">%s </s:Text></s:Reason><s:Detail>%s</s:Detail>'
+            '</s:Fault>' % (code, subcode, esc(reason), detail))
+    return envelope('http://schemas.dmtf.org/wbem/wsman/1/wsman/fault',
+                    relates, body)
+
+
+def clixml(text):
+    enc = text.replace('_x', '_x005F_x').replace('\r', '_x000D_') \
+        .replace('\n', '_x000A_')
+    return ('#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.'
+            'microsoft.com/powershell/2004/04"><S S="Error">%s_x000D__x000A_'
+            '</S></Objs>' % esc(enc)).encode()
+
+
+def run_ps(script):
+    out, err, rc = b'', b'', 0
+    for stmt in re.split(r'[;\n]', script):
+        stmt = stmt.strip()
+        if not stmt:
+            continue
+        m = re.fullmatch(r"(Write-Output|Write-Error)\s+(?:'((?:[^']|'')*)'"
+                         r'|"([^"]*)")', stmt)
+        if m:
+            text = m.group(2).replace("''", "'") if m.group(2) is not None \
+                else m.group(3)
+            if m.group(1) == 'Write-Output':
+                out += text.encode() + b'\r\n'
+            else:
+                err += clixml(text)
+                rc = 1
+            continue
+        m = re.fullmatch(r'exit\s+(-?\d+)', stmt)
+        if m:
+            return out, err, int(m.group(1))
+        err += clixml("The term '%s' is not recognized" % stmt)
+        return out, err, 1
+    return out, err, rc
+
+
+def run(command):
+    """(stdout, stderr, exit code) of a simulated command line."""
+    m = re.match(r'(?i)powershell(?:\.exe)?\s.*-EncodedCommand\s+(\S+)\s*$',
+                 command)
+    if m:
+        script = base64.b64decode(m.group(1)).decode('utf-16-le')
+        return run_ps(script)
+    m = re.fullmatch(r'(?i)echo(?:\s(.*))?', command)
+    if m:
+        return (m.group(1) or '').encode() + b'\r\n', b'', 0
+    m = re.fullmatch(r'(?i)exit(?:\s+/b)?\s+(-?\d+)', command)
+    if m:
+        return b'', b'', int(m.group(1))
+    m = re.fullmatch(r'(?i)timeout\s+/t\s+(\d+)', command)
+    if m:
+        return b'', b'', 0, time.time() + int(m.group(1))
+    m = re.fullmatch(r'bigout\s+(\d+)', command)
+    if m:
+        n = int(m.group(1))
+        line = b'0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU\r\n'
+        return (line * (n // len(line) + 1))[:n], b'', 0
+    name = command.split(' ', 1)[0]
+    return b'', ("'%s' is not recognized as an internal or external "
+                 "command,\r\noperable program or batch file.\r\n"
+                 % name).encode(), 1
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'Microsoft-HTTPAPI/2.0'
+    sys_version = ''
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send(self, status, body, ctype='application/soap+xml;charset=UTF-8',
+             extra=()):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        for k, v in extra:
+            self.send_header(k, v)
+        if data:
+            self.send_header('Content-Type', ctype)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.send(405, b'', extra=[('Allow', 'POST')])
+
+    def user(self):
+        h = self.headers.get('Authorization', '')
+        if not h.startswith('Basic '):
+            return None
+        try:
+            u, _, pw = base64.b64decode(h[6:]).decode().partition(':')
+        except ValueError:
+            return None
+        return u if pw == self.server.password else None
+
+    def do_POST(self):
+        n = int(self.headers.get('Content-Length', '0'))
+        req = self.rfile.read(n)
+        if self.path != '/wsman':
+            return self.send(404, b'')
+        user = self.user()
+        if user is None:
+            return self.send(401, b'', extra=[
+                ('WWW-Authenticate', 'Negotiate'),
+                ('WWW-Authenticate', 'Basic realm="WSMAN"')])
+        if not self.headers.get('Content-Type', '').startswith(
+                'application/soap+xml'):
+            return self.send(415, b'')
+        try:
+            env = ET.fromstring(req)
+        except ET.ParseError:
+            return self.send(400, b'')
+        hdr = env.find('s:Header', NS)
+        action = hdr.findtext('a:Action', '', NS)
+        msgid = hdr.findtext('a:MessageID', '', NS)
+        sel = hdr.find("w:SelectorSet/w:Selector[@Name='ShellId']", NS)
+        shell = sel.text if sel is not None else None
+        body = env.find('s:Body', NS)
+        self.mode = user
+        if user == 'slow':
+            time.sleep(300)
+            return
+        if user == 'garbage':
+            return self.send(200, '<s:Envelope xmlns:s="%s"><s:Body><rsp:'
+                             'Shell>' % NS['s'])
+        if user == 'truncated':
+            full = envelope(TRANSFER + '/CreateResponse', msgid, '')
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/soap+xml')
+            self.send_header('Content-Length', str(len(full)))
+            self.end_headers()
+            self.wfile.write(full[:len(full) // 2].encode())
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if action == TRANSFER + '/Create':
+            return self.create(msgid, user)
+        if shell not in shells:
+            return self.send(500, fault(
+                msgid, 's:Sender', 'w:InvalidSelectors',
+                'The WS-Management service cannot process the request '
+                'because the request contained invalid selectors for the '
+                'resource.', '2150858843'))
+        if action == SHELL + '/Command':
+            return self.shell_command(msgid, shell, body)
+        if action == SHELL + '/Receive':
+            return self.receive(msgid, shell, body, user)
+        if action == SHELL + '/Signal':
+            cid = body.find('rsp:Signal', NS).get('CommandId')
+            with lock:
+                shells[shell].pop(cid, None)
+            return self.send(200, envelope(SHELL + '/SignalResponse', msgid,
+                                           '<rsp:SignalResponse/>'))
+        if action == TRANSFER + '/Delete':
+            with lock:
+                shells.pop(shell, None)
+            return self.send(200, envelope(TRANSFER + '/DeleteResponse',
+                                           msgid, ''))
+        return self.send(500, fault(
+            msgid, 's:Sender', 'a:ActionNotSupported',
+            'The action is not supported by the service.', '2150858754'))
+
+    def create(self, msgid, user):
+        if user == 'deny':
+            return self.send(500, fault(msgid, 's:Sender', 'w:AccessDenied',
+                                        'Access is denied.', '5'))
+        if user == 'quota':
+            return self.send(500, fault(
+                msgid, 's:Receiver', 'w:QuotaLimit',
+                'The WS-Management service cannot process the request. '
+                'This user is allowed a maximum number of 30 concurrent '
+                'shells, which has been exceeded.', '2150859173', wmi=True))
+        sid = str(uuid.uuid4()).upper()
+        with lock:
+            shells[sid] = {}
+        body = ('<x:ResourceCreated><a:Address>http://%s:5985/wsman'
+                '</a:Address><a:ReferenceParameters><w:ResourceURI>%s/cmd'
+                '</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">'
+                '%s</w:Selector></w:SelectorSet></a:ReferenceParameters>'
+                '</x:ResourceCreated><rsp:Shell><rsp:ShellId>%s</rsp:ShellId>'
+                '<rsp:ResourceUri>%s/cmd</rsp:ResourceUri><rsp:Owner>%s'
+                '</rsp:Owner><rsp:ClientIP>127.0.0.1</rsp:ClientIP>'
+                '<rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut>'
+                '<rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>'
+                'stdout stderr</rsp:OutputStreams><rsp:ShellRunTime>P0DT0H0M0S'
+                '</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S'
+                '</rsp:ShellInactivity></rsp:Shell>'
+                % (MACHINE, SHELL, sid, sid, SHELL, esc(user)))
+        self.send(200, envelope(TRANSFER + '/CreateResponse', msgid, body))
+
+    def shell_command(self, msgid, shell, body):
+        cl = body.find('rsp:CommandLine', NS)
+        line = cl.findtext('rsp:Command', '', NS)
+        args = [a.text or '' for a in cl.findall('rsp:Arguments', NS)]
+        if args:
+            line = ' '.join([line] + args)
+        out, err, rc, *until = run(line.strip())
+        cid = str(uuid.uuid4()).upper()
+        with lock:
+            shells[shell][cid] = {'out': out, 'err': err, 'rc': rc,
+                                  'receives': 0,
+                                  'until': until[0] if until else 0}
+        self.send(200, envelope(
+            SHELL + '/CommandResponse', msgid,
+            '<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId>'
+            '</rsp:CommandResponse>' % cid))
+
+    def receive(self, msgid, shell, body, user):
+        cid = body.find('rsp:Receive/rsp:DesiredStream', NS).get('CommandId')
+        job = shells[shell].get(cid)
+        if job is None or user == 'badcmd':
+            return self.send(500, fault(
+                msgid, 's:Sender', 'w:InvalidSelectors',
+                'The request for the Windows Remote Shell with ShellId %s '
+                'failed because the command with CommandId %s does not '
+                'exist.' % (shell, cid), '2150858843'))
+        job['receives'] += 1
+        if user == 'timeout' and job['receives'] == 1:
+            time.sleep(0.2)
+            return self.send(500, fault(
+                msgid, 's:Receiver', 'w:TimedOut',
+                'The WS-Management service cannot complete the operation '
+                'within the time specified in OperationTimeout.',
+                '2150858793'))
+        if user == 'huge':
+            return self.huge(cid)
+        if time.time() < job['until']:
+            # Still running: hold the Receive, then time out as Windows
+            # does when OperationTimeout passes with nothing to say.
+            time.sleep(min(job['until'] - time.time(), 1.0))
+            if time.time() < job['until']:
+                return self.send(500, fault(
+                    msgid, 's:Receiver', 'w:TimedOut',
+                    'The WS-Management service cannot complete the '
+                    'operation within the time specified in '
+                    'OperationTimeout.', '2150858793'))
+        streams = ''
+        out, err = job['out'][:CHUNK], job['err'][:CHUNK]
+        job['out'], job['err'] = job['out'][CHUNK:], job['err'][CHUNK:]
+        for name, data in (('stdout', out), ('stderr', err)):
+            if data:
+                streams += ('<rsp:Stream Name="%s" CommandId="%s">%s'
+                            '</rsp:Stream>' % (name, cid,
+                                               base64.b64encode(data)
+                                               .decode()))
+        if job['out'] or job['err']:
+            state = ('<rsp:CommandState CommandId="%s" State="%s/'
+                     'CommandState/Running"/>' % (cid, SHELL))
+        else:
+            for name in ('stdout', 'stderr'):
+                streams += ('<rsp:Stream Name="%s" CommandId="%s" End="true">'
+                            '</rsp:Stream>' % (name, cid))
+            state = ('<rsp:CommandState CommandId="%s" State="%s/CommandState'
+                     '/Done"><rsp:ExitCode>%d</rsp:ExitCode>'
+                     '</rsp:CommandState>' % (cid, SHELL, job['rc']))
+        self.send(200, envelope(
+            SHELL + '/ReceiveResponse', msgid,
+            '<rsp:ReceiveResponse>%s%s</rsp:ReceiveResponse>'
+            % (streams, state)))
+
+    def huge(self, cid):
+        """300 MB of one stream element, made as it is sent."""
+        total = 300 * 1024 * 1024
+        head = ('<s:Envelope xmlns:s="%s" xmlns:rsp="%s"><s:Body>'
+                '<rsp:ReceiveResponse><rsp:Stream Name="stdout" '
+                'CommandId="%s">' % (NS['s'], SHELL, cid)).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/soap+xml')
+        self.send_header('Content-Length', str(total))
+        self.end_headers()
+        piece = b'QUFBQUFB' * 8192
+        try:
+            self.wfile.write(head)
+            sent = len(head)
+            while sent + len(piece) <= total:
+                self.wfile.write(piece)
+                sent += len(piece)
+        except OSError:
+            pass
+        self.close_connection = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--port-file', required=True)
+    ap.add_argument('--password', required=True)
+    ap.add_argument('--cert')
+    ap.add_argument('--key')
+    a = ap.parse_args()
+    srv = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    srv.daemon_threads = True
+    srv.password = a.password
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    with open(a.port_file + '.tmp', 'w') as f:
+        f.write('%d\n' % srv.server_address[1])
+    import os
+    os.rename(a.port_file + '.tmp', a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
