@@ -832,10 +832,13 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 	cmd_print_diags(ctx, &d, 10);
 	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
-	r.lines = xcalloc(n, sizeof(*r.lines));
-	for (size_t i = 0; i < n; i++) {
-		buf_init(&r.lines[i][0].b, EXEC_LINE_MAX, 0);
-		buf_init(&r.lines[i][1].b, EXEC_LINE_MAX, 0);
+	/* Partial lines are kept only when lines are streamed. */
+	if (r.mode == MODE_STREAM) {
+		r.lines = xcalloc(n, sizeof(*r.lines));
+		for (size_t i = 0; i < n; i++) {
+			buf_init(&r.lines[i][0].b, EXEC_LINE_MAX, 0);
+			buf_init(&r.lines[i][1].b, EXEC_LINE_MAX, 0);
+		}
 	}
 	a->eo.progress_ms = r.progress ? PROGRESS_MS : 0;
 	a->eo.stream_output = r.mode == MODE_STREAM;
@@ -926,7 +929,7 @@ const struct cmd_entry cmd_exec_entry = {
 	    "(default 1s, doubled)\n"
 	    "      --accept-new-host-keys  record unknown host keys (never "
 	    "changed ones)\n"
-	    "      --ask-pass           ask once for the SSH password\n"
+	    "      --ask-pass           ask once for the login password\n"
 	    "      --gather             group hosts with identical output at "
 	    "the end\n"
 	    "      --json               one JSON object per host per line\n"

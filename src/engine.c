@@ -312,9 +312,10 @@ connect_done(struct tp_conn *c, struct tp_result *res, void *arg)
 		tp_result_free(res);
 		return;
 	}
-	host_finish(h, retryable(res->err) || tp_err_is_unreachable(res->err) ?
-	    HOST_UNREACHABLE : res->err == TP_CANCELLED ? HOST_CANCELLED :
-	    HOST_FAILED, res);
+	/* Could not connect (no route, refused, timed out): unreachable.
+	 * Reached but refused us (auth, host key): failed. */
+	host_finish(h, retryable(res->err) ? HOST_UNREACHABLE :
+	    res->err == TP_CANCELLED ? HOST_CANCELLED : HOST_FAILED, res);
 	tp_result_free(res);
 }
 
