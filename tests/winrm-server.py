@@ -3,6 +3,7 @@
 HTTP or HTTPS, Basic auth, on 127.0.0.1.
 
   winrm-server.py --port-file F --password PW [--cert C --key K]
+                  [--bind ADDR] [--port N]
 
 It answers the shell operations as Windows does (Create, Command, Receive,
 Signal, Delete; SOAP 1.2 faults with HTTP 500; 401 with the schemes a
@@ -382,8 +383,14 @@ def main():
     ap.add_argument('--password', required=True)
     ap.add_argument('--cert')
     ap.add_argument('--key')
+    ap.add_argument('--bind', default='127.0.0.1',
+                    help='address to listen on (tests: 127.0.0.1; the '
+                    'benchmark, inside its own network namespace: 0.0.0.0)')
+    ap.add_argument('--port', type=int, default=0,
+                    help='port to listen on (0: any free one)')
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    ThreadingHTTPServer.request_queue_size = 1024
+    srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
     srv.password = a.password
     if a.cert:
