@@ -127,6 +127,9 @@ put_line(struct exec_run *r, const struct host *h, enum tp_stream_id id,
 	FILE	*fp = id == TP_STDOUT ? stdout : stderr;
 
 	progress_clear(r);
+	/* Windows ends lines with CRLF: the line is what comes before. */
+	if (len > 0 && s[len - 1] == '\r')
+		len--;
 	/* fwrite, not %.*s: binary output may hold NUL bytes. */
 	if (fputs(h->name, fp) == EOF || fputs(": ", fp) == EOF ||
 	    fwrite(s, 1, len, fp) != len || fputc('\n', fp) == EOF)
@@ -308,13 +311,28 @@ streq(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* A copy of s with each CRLF as LF, so Windows and Unix output compare. */
+static char *
+lf_copy(const char *s)
+{
+	char	*t = xstrdup(s), *w = t;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\r' && s[1] == '\n')
+			continue;
+		*w++ = *s;
+	}
+	*w = '\0';
+	return t;
+}
+
 /* Files the host under the group of its identical result (--gather). */
 static void
 gather_host(struct exec_run *r, const struct engine_event *ev)
 {
 	const struct tp_result	*res = ev->res;
-	const char		*out = stream_text(res, TP_STDOUT);
-	const char		*err = stream_text(res, TP_STDERR);
+	char			*out = lf_copy(stream_text(res, TP_STDOUT));
+	char			*err = lf_copy(stream_text(res, TP_STDERR));
 	int			 rc = res ? res->rc : -1;
 	enum tp_err		 e = res ? res->err : TP_CANCELLED;
 	const char		*msg = res ? res->msg : NULL;
@@ -339,8 +357,9 @@ gather_host(struct exec_run *r, const struct engine_event *ev)
 		g = &r->groups[r->ngroups++];
 		memset(g, 0, sizeof(*g));
 		g->hash = hash;
-		g->out = xstrdup(out);
-		g->err = xstrdup(err);
+		g->out = out;
+		g->err = err;
+		out = err = NULL;
 		g->rc = rc;
 		g->error = e;
 		g->msg = msg ? xstrdup(msg) : NULL;
@@ -348,6 +367,8 @@ gather_host(struct exec_run *r, const struct engine_event *ev)
 	g = &r->groups[i];
 	g->names = xreallocarray(g->names, g->nnames + 1, sizeof(*g->names));
 	g->names[g->nnames++] = ev->host->name;
+	free(out);
+	free(err);
 }
 
 static void

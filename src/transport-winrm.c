@@ -44,10 +44,29 @@
  * winrm.password_file, then the run's password, lives in a wiped buffer
  * and never reaches a message or a URL.
  *
- * Not done yet: put and get (they fail with TP_LOCAL), stdin of more
- * than one Send envelope.
+ * Large requests: stdin goes out in as many Send requests as it takes,
+ * each sized to the host's MaxEnvelopeSize.  That size is read from the
+ * host's WinRM configuration (a WS-Transfer Get) the first time a
+ * request could outgrow 150 KiB; when the user may not read it (only
+ * administrators may), 150 KiB it stays.
+ *
+ * put and get run PowerShell scripts over the same shell.  put streams
+ * the file to the script's stdin as lines of base64 and ends with a
+ * trailer "end SHA256 SIZE"; the script writes a temporary file beside
+ * the target, compares its own hash and size with the trailer, and only
+ * then renames it into place (Move-Item -Force, which replaces an
+ * existing file).  get is the mirror image: the script prints the file
+ * as base64 lines and the trailer, and we write a temporary local file,
+ * check the trailer against what arrived, sync and rename.  In both,
+ * %VAR% in the remote path is expanded on the host.
+ *
+ * An encoded PowerShell command (winrm_ps_command()) longer than cmd.exe
+ * accepts (8191 characters) is uploaded as a script to %TEMP% with put's
+ * machinery, run with -File, and removed with del when it is over
+ * (left behind only when the command times out or the host is lost).
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +81,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <sodium.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -81,6 +101,14 @@
 #define WINRM_MSG_MAX		400		/* of a fault's text */
 #define WINRM_CLIXML_MAX	(1024UL * 1024)	/* stderr held to decode */
 #define WINRM_TIMED_OUT		"2150858793"
+#define WINRM_ENVELOPE_MAX	(4UL * 1024 * 1024)	/* we accept */
+#define WINRM_CMDLINE_MAX	8191		/* cmd.exe's line */
+#define WINRM_LINE_RAW		12288		/* bytes per base64 line */
+#define WINRM_LINE_MAX		65536		/* a line of get's output */
+#define WINRM_KEEP_MAX		65536		/* put/get output kept */
+#define WINRM_NEED_CONFIG	65536		/* input that asks the size */
+#define PS_PREFIX		"powershell -NoProfile -NonInteractive " \
+				"-EncodedCommand "
 
 #define NS_SOAP		"http://www.w3.org/2003/05/soap-envelope"
 #define NS_ADDR		"http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -92,6 +120,7 @@
 #define NS_WMIERR	"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" \
 			"MSFT_WmiError"
 #define NS_PSH		"http://schemas.microsoft.com/powershell/2004/04"
+#define NS_CONFIG	"http://schemas.microsoft.com/wbem/wsman/1/config"
 
 #define ACT_TRANSFER	"http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 #define ACT_SHELL	NS_SHELL "/"
@@ -108,6 +137,7 @@ enum winrm_state_id {
 	W_RECEIVE,
 	W_SIGNAL,
 	W_DELETE,
+	W_CONFIG,
 };
 
 static const char *const winrm_state_names[] = {
@@ -118,13 +148,23 @@ static const char *const winrm_state_names[] = {
 	[W_RECEIVE] = "receive",
 	[W_SIGNAL] = "signal",
 	[W_DELETE] = "delete shell",
+	[W_CONFIG] = "read config",
 };
 
 enum winrm_op {
 	OP_NONE,
 	OP_CONNECT,
 	OP_EXEC,
+	OP_PUT,
+	OP_GET,
 	OP_CLOSE,
+};
+
+/* What a command's stdin is made of. */
+enum winrm_in {
+	IN_NONE,
+	IN_RAW,		/* the exec's input, as it is */
+	IN_LINES,	/* a file or memory as base64 lines and a trailer */
 };
 
 /* What the connections of one context share. */
@@ -166,6 +206,40 @@ struct winrm_conn {
 	struct buf		 clixml;	/* stderr held back to decode */
 	bool			 clixml_on;
 	bool			 stderr_seen;
+
+	size_t			 envelope;	/* the host's; 0: not asked */
+
+	/* stdin */
+	enum winrm_in		 in_kind;
+	const unsigned char	*in_mem;	/* IN_RAW, or IN_LINES from */
+	size_t			 in_len;	/* memory */
+	size_t			 in_off;
+	int			 in_fd;		/* IN_LINES from a file */
+	uint64_t		 in_size;	/* IN_LINES: known size */
+	bool			 in_end;	/* the last Send went */
+	crypto_hash_sha256_state in_sha;
+	uint64_t		 in_sent;	/* raw bytes in lines so far */
+	struct buf		 in_text;	/* the stdin of one Send */
+
+	/* put, get and the upload of a script: output kept, not given */
+	bool			 quiet;
+	struct buf		 keep_out;
+	struct buf		 keep_err;
+	char			*local;
+	char			*remote;
+	char			*tmp;		/* get: local temporary */
+	int			 out_fd;	/* get: its descriptor */
+	struct buf		 line;		/* get: a partial line */
+	crypto_hash_sha256_state out_sha;
+	uint64_t		 out_size;
+	char			*trailer;	/* get: the host's "end ..." */
+	char			*bad;		/* get: the first problem */
+	char			 sent[96];	/* put: our trailer */
+	struct buf		 script;	/* an upload's file content */
+	char			*run_after;	/* the command after upload */
+	char			*del_after;	/* the command after that */
+	bool			 deleting;	/* del_after runs */
+	int			 saved_rc;	/* of the script, meanwhile */
 };
 
 /* One SOAP fault, its parts as text. */
@@ -178,6 +252,12 @@ struct winrm_fault {
 };
 
 static void	 winrm_next(struct winrm_conn *);
+static void	 winrm_send(struct winrm_conn *, enum winrm_state_id);
+static void	 quiet_output(struct winrm_conn *, enum tp_stream_id,
+		    const char *, size_t);
+static void	 start_command(struct winrm_conn *);
+static void	 get_line(struct winrm_conn *);
+static void	 command_done(struct winrm_conn *);
 static void	 winrm_deadline_fire(struct loop *, void *);
 static void	 winrm_request(struct winrm_conn *, enum winrm_state_id,
 		    int64_t);
@@ -770,6 +850,12 @@ winrm_open(struct tp_ctx *ctx, void *state, const struct host *h)
 	buf_init(&c->req, WINRM_REQ_MAX, 0);
 	buf_init(&c->resp, WINRM_RESP_MAX, 0);
 	buf_init(&c->clixml, WINRM_CLIXML_MAX, 0);
+	buf_init(&c->in_text, WINRM_ENVELOPE_MAX, 0);
+	buf_init(&c->keep_out, WINRM_KEEP_MAX, 0);
+	buf_init(&c->keep_err, WINRM_KEEP_MAX, 0);
+	buf_init(&c->line, WINRM_LINE_MAX, 0);
+	buf_init(&c->script, WINRM_ENVELOPE_MAX, 0);
+	c->in_fd = c->out_fd = -1;
 	loop_timer_init(&c->deadline, winrm_deadline_fire, c);
 	(void)h;
 	return &c->tc;
@@ -932,6 +1018,41 @@ winrm_setup(struct winrm_conn *c)
 	return true;
 }
 
+/* Forgets what put, get and an upload held; removes a partial file. */
+static void
+op_cleanup(struct winrm_conn *c)
+{
+	if (c->in_fd != -1)
+		close(c->in_fd);
+	c->in_fd = -1;
+	if (c->out_fd != -1)
+		close(c->out_fd);
+	c->out_fd = -1;
+	if (c->tmp != NULL)
+		(void)unlink(c->tmp);
+	free(c->tmp);
+	free(c->local);
+	free(c->remote);
+	free(c->trailer);
+	free(c->bad);
+	free(c->run_after);
+	free(c->del_after);
+	c->tmp = c->local = c->remote = c->trailer = c->bad = NULL;
+	c->run_after = c->del_after = NULL;
+	c->deleting = false;
+	c->in_kind = IN_NONE;
+	c->in_mem = NULL;
+	c->in_len = c->in_off = 0;
+	c->in_end = false;
+	c->quiet = false;
+	buf_reset(&c->in_text);
+	buf_reset(&c->keep_out);
+	buf_reset(&c->keep_err);
+	buf_reset(&c->line);
+	buf_release(&c->script);
+	buf_init(&c->script, WINRM_ENVELOPE_MAX, 0);
+}
+
 /* Ends the operation in flight; c may be gone afterwards. */
 static void
 winrm_finish(struct winrm_conn *c)
@@ -956,6 +1077,7 @@ winrm_finish(struct winrm_conn *c)
 	buf_reset(&c->clixml);
 	c->clixml_on = false;
 	c->stderr_seen = false;
+	op_cleanup(c);
 	tp_complete(&c->tc);
 }
 
@@ -964,7 +1086,8 @@ winrm_finish(struct winrm_conn *c)
  */
 
 static int
-env_begin(struct winrm_conn *c, const char *action, bool shell)
+env_begin(struct winrm_conn *c, const char *action, const char *resource,
+    bool shell)
 {
 	struct buf	*b = &c->req;
 	char		 id[42];
@@ -979,12 +1102,13 @@ env_begin(struct winrm_conn *c, const char *action, bool shell)
 	buf_addf(b, "</a:To><a:ReplyTo><a:Address s:mustUnderstand=\"true\">"
 	    ANONYMOUS "</a:Address></a:ReplyTo><a:MessageID>%s</a:MessageID>"
 	    "<a:Action s:mustUnderstand=\"true\">%s</a:Action>"
-	    "<w:ResourceURI s:mustUnderstand=\"true\">" SHELL_URI
+	    "<w:ResourceURI s:mustUnderstand=\"true\">%s"
 	    "</w:ResourceURI><w:MaxEnvelopeSize s:mustUnderstand=\"true\">"
-	    "%d</w:MaxEnvelopeSize><w:OperationTimeout>PT%" PRId64 ".%03"
+	    "%zu</w:MaxEnvelopeSize><w:OperationTimeout>PT%" PRId64 ".%03"
 	    PRId64 "S</w:OperationTimeout><w:Locale xml:lang=\"en-US\" "
 	    "s:mustUnderstand=\"false\"/><p:DataLocale xml:lang=\"en-US\" "
-	    "s:mustUnderstand=\"false\"/>", id, action, WINRM_ENVELOPE,
+	    "s:mustUnderstand=\"false\"/>", id, action, resource,
+	    c->envelope > 0 ? c->envelope : (size_t)WINRM_ENVELOPE,
 	    c->op_ms / 1000, c->op_ms % 1000);
 	if (shell) {
 		buf_adds(b, "<w:SelectorSet><w:Selector Name=\"ShellId\">");
@@ -999,9 +1123,9 @@ static bool
 env_end(struct winrm_conn *c)
 {
 	if (buf_adds(&c->req, "</s:Body></s:Envelope>") != 0) {
-		tp_fail(&c->tc, TP_LOCAL, "%s request larger than %d bytes "
-		    "(WinRM's MaxEnvelopeSize)", winrm_state_names[c->state],
-		    WINRM_REQ_MAX);
+		tp_fail(&c->tc, TP_LOCAL, "%s request larger than %zu bytes "
+		    "(the host's MaxEnvelopeSize)",
+		    winrm_state_names[c->state], c->req.max);
 		return false;
 	}
 	return true;
@@ -1010,7 +1134,7 @@ env_end(struct winrm_conn *c)
 static bool
 build_create(struct winrm_conn *c)
 {
-	env_begin(c, ACT_TRANSFER "Create", false);
+	env_begin(c, ACT_TRANSFER "Create", SHELL_URI, false);
 	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\"WINRS_NOPROFILE\">"
 	    "TRUE</w:Option><w:Option Name=\"WINRS_CODEPAGE\">65001"
 	    "</w:Option></w:OptionSet></s:Header><s:Body><rsp:Shell>"
@@ -1022,7 +1146,7 @@ build_create(struct winrm_conn *c)
 static bool
 build_command(struct winrm_conn *c)
 {
-	env_begin(c, ACT_SHELL "Command", true);
+	env_begin(c, ACT_SHELL "Command", SHELL_URI, true);
 	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\""
 	    "WINRS_CONSOLEMODE_STDIN\">TRUE</w:Option><w:Option Name=\""
 	    "WINRS_SKIP_CMD_SHELL\">FALSE</w:Option></w:OptionSet>"
@@ -1032,28 +1156,162 @@ build_command(struct winrm_conn *c)
 	return env_end(c);
 }
 
+/*
+ * The next raw bytes of an IN_LINES source, up to want; fewer at its
+ * end.  -1 on a read error (errno set).
+ */
+static ssize_t
+in_read(struct winrm_conn *c, unsigned char *p, size_t want)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	if (c->in_fd == -1) {
+		got = c->in_len - c->in_off < want ? c->in_len - c->in_off :
+		    want;
+		memcpy(p, c->in_mem + c->in_off, got);
+		c->in_off += got;
+		return (ssize_t)got;
+	}
+	while (got < want) {
+		n = read(c->in_fd, p + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* "end SHA256 SIZE": what both sides of put and get compare. */
+static void
+trailer_of(crypto_hash_sha256_state *st, uint64_t size, char out[96])
+{
+	unsigned char	 h[crypto_hash_sha256_BYTES];
+	char		 hex[crypto_hash_sha256_BYTES * 2 + 1];
+
+	crypto_hash_sha256_final(st, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(out, 96, "end %s %" PRIu64, hex, size);
+}
+
+/*
+ * Fills c->in_text with the stdin of the next Send, at most room bytes,
+ * and sets c->in_end when it is the last.  false: tp_fail()ed.
+ */
+static bool
+in_fill(struct winrm_conn *c, size_t room)
+{
+	unsigned char	 raw[WINRM_LINE_RAW];
+	size_t		 line, take;
+	ssize_t		 n;
+
+	buf_reset(&c->in_text);
+	if (c->in_kind == IN_RAW) {
+		take = c->in_len - c->in_off < room ? c->in_len - c->in_off :
+		    room;
+		if (buf_add(&c->in_text, c->in_mem + c->in_off, take) != 0)
+			return false;
+		c->in_off += take;
+		c->in_end = c->in_off == c->in_len;
+		return true;
+	}
+	/* Lines of base64 (4 characters per 3 bytes) and CRLF; the
+	 * trailer needs under 96. */
+	line = (room - 96 - 2) / 4 * 3;
+	if (line > WINRM_LINE_RAW)
+		line = WINRM_LINE_RAW;
+	while (c->in_text.len + (line + 2) / 3 * 4 + 2 + 96 <= room) {
+		if ((n = in_read(c, raw, line)) < 0) {
+			tp_fail(&c->tc, TP_LOCAL, "cannot read %s: %s",
+			    c->local, strerror(errno));
+			return false;
+		}
+		if (n > 0) {
+			crypto_hash_sha256_update(&c->in_sha, raw, (size_t)n);
+			c->in_sent += (uint64_t)n;
+			b64_encode(&c->in_text, raw, (size_t)n);
+			buf_adds(&c->in_text, "\r\n");
+		}
+		if ((size_t)n < line) {
+			trailer_of(&c->in_sha, c->in_sent, c->sent);
+			buf_addf(&c->in_text, "%s\r\n", c->sent);
+			c->in_end = true;
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * A Send with as much of stdin as the envelope holds: its text is base64
+ * (4 characters per 3 bytes) between the opening and closing tags.
+ */
 static bool
 build_send(struct winrm_conn *c)
 {
-	env_begin(c, ACT_SHELL "Send", true);
+	static const char	 tail[] = "</rsp:Stream></rsp:Send>"
+	    "</s:Body></s:Envelope>";
+	size_t			 room;
+
+	env_begin(c, ACT_SHELL "Send", SHELL_URI, true);
 	buf_adds(&c->req, "</s:Header><s:Body><rsp:Send>"
 	    "<rsp:Stream Name=\"stdin\" CommandId=\"");
 	xml_escape(&c->req, c->cmd_id);
-	buf_adds(&c->req, "\" End=\"true\">");
-	if (b64_encode(&c->req, (const unsigned char *)c->tc.xo.input,
-	    c->tc.xo.input_len) != 0) {
-		tp_fail(&c->tc, TP_LOCAL, "input larger than one WinRM "
-		    "envelope (%d bytes) is not supported yet", WINRM_REQ_MAX);
+	room = c->req.len + sizeof(" End=\"true\">") + sizeof(tail) + 16;
+	room = room < c->req.max ? (c->req.max - room) / 4 * 3 : 0;
+	if (room < 4096) {
+		tp_fail(&c->tc, TP_LOCAL, "the host's MaxEnvelopeSize (%zu "
+		    "bytes) leaves no room for input", c->req.max);
 		return false;
 	}
+	if (!in_fill(c, room))
+		return false;
+	buf_adds(&c->req, c->in_end ? "\" End=\"true\">" : "\">");
+	b64_encode(&c->req, (const unsigned char *)c->in_text.data,
+	    c->in_text.len);
 	buf_adds(&c->req, "</rsp:Stream></rsp:Send>");
 	return env_end(c);
+}
+
+/* WS-Transfer Get of the WinRM configuration, for MaxEnvelopeSizekb. */
+static bool
+build_config(struct winrm_conn *c)
+{
+	env_begin(c, ACT_TRANSFER "Get", NS_CONFIG, false);
+	buf_adds(&c->req, "</s:Header><s:Body>");
+	return env_end(c);
+}
+
+/* The host's MaxEnvelopeSizekb from a Get answer; 150 KiB without. */
+static void
+take_envelope(struct winrm_conn *c, xmlNode *body)
+{
+	char		*t = text_of(find(body, NS_CONFIG,
+			    "MaxEnvelopeSizekb"));
+	char		*end;
+	unsigned long	 kb = 0;
+
+	if (t != NULL) {
+		errno = 0;
+		kb = strtoul(t, &end, 10);
+		if (errno != 0 || end == t || *end != '\0')
+			kb = 0;
+	}
+	free(t);
+	if (kb > WINRM_ENVELOPE_MAX / 1024)
+		kb = WINRM_ENVELOPE_MAX / 1024;
+	c->envelope = kb * 1024 > WINRM_REQ_MAX ? kb * 1024 : WINRM_REQ_MAX;
+	c->req.max = c->envelope;
 }
 
 static bool
 build_receive(struct winrm_conn *c)
 {
-	env_begin(c, ACT_SHELL "Receive", true);
+	env_begin(c, ACT_SHELL "Receive", SHELL_URI, true);
 	buf_adds(&c->req, "<w:OptionSet><w:Option Name=\""
 	    "WSMAN_CMDSHELL_OPTION_KEEPALIVE\">TRUE</w:Option></w:OptionSet>"
 	    "</s:Header><s:Body><rsp:Receive><rsp:DesiredStream "
@@ -1067,7 +1325,7 @@ build_receive(struct winrm_conn *c)
 static bool
 build_signal(struct winrm_conn *c)
 {
-	env_begin(c, ACT_SHELL "Signal", true);
+	env_begin(c, ACT_SHELL "Signal", SHELL_URI, true);
 	buf_adds(&c->req, "</s:Header><s:Body><rsp:Signal CommandId=\"");
 	xml_escape(&c->req, c->cmd_id);
 	buf_adds(&c->req, "\"><rsp:Code>" SIGNAL_TERM "</rsp:Code>"
@@ -1078,7 +1336,7 @@ build_signal(struct winrm_conn *c)
 static bool
 build_delete(struct winrm_conn *c)
 {
-	env_begin(c, ACT_TRANSFER "Delete", true);
+	env_begin(c, ACT_TRANSFER "Delete", SHELL_URI, true);
 	buf_adds(&c->req, "</s:Header><s:Body>");
 	return env_end(c);
 }
@@ -1115,6 +1373,9 @@ winrm_send(struct winrm_conn *c, enum winrm_state_id s)
 		break;
 	case W_DELETE:
 		ok = build_delete(c);
+		break;
+	case W_CONFIG:
+		ok = build_config(c);
 		break;
 	case W_IDLE:
 		break;
@@ -1247,6 +1508,10 @@ take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
 		else if (n > 0) {
 			id = strcmp(name, "stderr") == 0 ? TP_STDERR :
 			    TP_STDOUT;
+			if (c->quiet) {
+				quiet_output(c, id, text, (size_t)n);
+				goto next;
+			}
 			if (id == TP_STDERR && !c->stderr_seen) {
 				c->stderr_seen = true;
 				c->clixml_on = (size_t)n >= 9 &&
@@ -1263,6 +1528,7 @@ take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
 			if (id == TP_STDOUT || !c->clixml_on)
 				tp_output(&c->tc, id, text, (size_t)n);
 		}
+next:
 		free(name);
 		free(text);
 	}
@@ -1360,6 +1626,16 @@ winrm_http_done(struct winrm_conn *c, CURLcode rc)
 		winrm_finish(c);
 		return;
 	}
+	if (c->state == W_CONFIG) {
+		/* Only administrators may read it (others get a fault), and
+		 * anything but a clean answer leaves 150 KiB. */
+		if (status == 200 &&
+		    (doc = xml_parse(c->resp.data, c->resp.len)) != NULL)
+			take_envelope(c, soap_body(doc));
+		else
+			take_envelope(c, NULL);
+		goto next;
+	}
 	if ((doc = xml_parse(c->resp.data, c->resp.len)) == NULL ||
 	    (body = soap_body(doc)) == NULL) {
 		if (status == 200 && c->resp.len == 0 &&
@@ -1431,22 +1707,519 @@ fail:
 	winrm_finish(c);
 }
 
+/*
+ * put, get and long scripts.
+ */
+
+/* The PowerShell scripts; @PATH@ and @SUFFIX@ are filled in. */
+static const char put_script[] =
+    "# lifeboat put: stdin is base64 lines, then \"end SHA256 SIZE\"\n"
+    "begin {\n"
+    "$ErrorActionPreference = 'Stop'\n"
+    "$ProgressPreference = 'SilentlyContinue'\n"
+    "$dst = [Environment]::ExpandEnvironmentVariables('@PATH@')\n"
+    "if (Test-Path -LiteralPath $dst -PathType Container) "
+    "{ throw \"$dst is a directory\" }\n"
+    "$dst = [IO.Path]::GetFullPath($dst)\n"
+    "$tmp = [IO.Path]::Combine([IO.Path]::GetDirectoryName($dst), "
+    "'.' + [IO.Path]::GetFileName($dst) + '.lifeboat-@SUFFIX@')\n"
+    "$f = [IO.File]::Open($tmp, 'CreateNew', 'Write', 'None')\n"
+    "$h = [Security.Cryptography.SHA256]::Create()\n"
+    "$n = [long]0\n"
+    "$end = $null\n"
+    "}\n"
+    "process {\n"
+    "try {\n"
+    "if ($end -ne $null) { throw 'data after the trailer' }\n"
+    "if ($_.StartsWith('end ')) { $end = $_; return }\n"
+    "$b = [Convert]::FromBase64String($_)\n"
+    "$f.Write($b, 0, $b.Length)\n"
+    "[void]$h.TransformBlock($b, 0, $b.Length, $null, 0)\n"
+    "$n += $b.Length\n"
+    "} catch { $f.Dispose(); Remove-Item -LiteralPath $tmp -Force "
+    "-ErrorAction SilentlyContinue; throw }\n"
+    "}\n"
+    "end {\n"
+    "$f.Dispose()\n"
+    "[void]$h.TransformFinalBlock((New-Object byte[] 0), 0, 0)\n"
+    "$got = 'end ' + (($h.Hash | ForEach-Object { $_.ToString('x2') }) "
+    "-join '') + ' ' + $n\n"
+    "if ($end -ne $got) { Remove-Item -LiteralPath $tmp -Force; "
+    "throw \"damaged in transit: sent $end, received $got\" }\n"
+    "Move-Item -LiteralPath $tmp -Destination $dst -Force\n"
+    "Write-Output $got\n"
+    "}\n";
+
+static const char get_script[] =
+    "# lifeboat get: stdout is base64 lines, then \"end SHA256 SIZE\"\n"
+    "$ErrorActionPreference = 'Stop'\n"
+    "$ProgressPreference = 'SilentlyContinue'\n"
+    "$src = [Environment]::ExpandEnvironmentVariables('@PATH@')\n"
+    "$f = [IO.File]::Open($src, 'Open', 'Read', 'ReadWrite')\n"
+    "try {\n"
+    "$h = [Security.Cryptography.SHA256]::Create()\n"
+    "$b = New-Object byte[] 12288\n"
+    "$n = [long]0\n"
+    "$o = [Console]::Out\n"
+    "while (($r = $f.Read($b, 0, $b.Length)) -gt 0) {\n"
+    "$o.WriteLine([Convert]::ToBase64String($b, 0, $r))\n"
+    "[void]$h.TransformBlock($b, 0, $r, $null, 0)\n"
+    "$n += $r\n"
+    "}\n"
+    "[void]$h.TransformFinalBlock($b, 0, 0)\n"
+    "$o.WriteLine('end ' + (($h.Hash | ForEach-Object "
+    "{ $_.ToString('x2') }) -join '') + ' ' + $n)\n"
+    "} finally { $f.Dispose() }\n";
+
+/*
+ * Appends s for a single-quoted PowerShell string: quotes doubled, the
+ * typographic ones too (PowerShell takes U+2018..U+201B for quotes).
+ * false when s has a control character, which no path has.
+ */
+static bool
+ps_quote(struct buf *out, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		if (*p == '\'')
+			buf_addc(out, '\'');
+		else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x98 &&
+		    p[2] <= 0x9b)
+			buf_add(out, p, 3);
+		buf_addc(out, (char)*p);
+	}
+	return true;
+}
+
+/* A script with @PATH@ and @SUFFIX@ filled in, as a command line. */
+static bool
+script_command(struct winrm_conn *c, const char *tmpl, const char *path,
+    const char *what)
+{
+	struct buf	 b = BUF_INIT, cmd = BUF_INIT;
+	const char	*p, *at;
+	char		 id[42];
+	bool		 ok = true;
+
+	uuid_new(id);
+	for (p = tmpl; (at = strchr(p, '@')) != NULL; ) {
+		buf_add(&b, p, (size_t)(at - p));
+		if (strncmp(at, "@PATH@", 6) == 0) {
+			ok = ps_quote(&b, path);
+			p = at + 6;
+		} else if (strncmp(at, "@SUFFIX@", 8) == 0) {
+			buf_adds(&b, id + 5);	/* no "uuid:" */
+			p = at + 8;
+		} else {
+			buf_addc(&b, '@');
+			p = at + 1;
+		}
+	}
+	buf_adds(&b, p);
+	if (!ok) {
+		tp_fail(&c->tc, TP_LOCAL, "cannot %s %s: a control character "
+		    "in the path", what, path);
+	} else if (winrm_ps_command(&cmd, b.data, b.len) != 0 ||
+	    cmd.len > WINRM_CMDLINE_MAX) {
+		tp_fail(&c->tc, TP_LOCAL, "cannot %s %s: the path is too "
+		    "long or not UTF-8", what, path);
+		ok = false;
+	} else {
+		free(c->command);
+		c->command = buf_detach(&cmd, NULL);
+	}
+	buf_release(&b);
+	buf_release(&cmd);
+	return ok;
+}
+
+/* Sets up an upload of c->in_fd or c->in_mem to remote: put's script. */
+static bool
+upload_begin(struct winrm_conn *c, const char *remote)
+{
+	if (!script_command(c, put_script, remote, "put to"))
+		return false;
+	c->in_kind = IN_LINES;
+	c->in_off = 0;
+	c->in_end = false;
+	c->in_sent = 0;
+	c->sent[0] = '\0';
+	crypto_hash_sha256_init(&c->in_sha);
+	c->quiet = true;
+	buf_reset(&c->keep_out);
+	buf_reset(&c->keep_err);
+	return true;
+}
+
+/* The first line of what the host said on stderr, for a message. */
+static char *
+stderr_line(struct winrm_conn *c)
+{
+	struct buf	 text = BUF_INIT;
+	const char	*p, *e;
+	char		*s;
+
+	if (winrm_clixml_decode(&text, c->keep_err.data,
+	    c->keep_err.len) != 0)
+		buf_add(&text, c->keep_err.data, c->keep_err.len);
+	p = buf_str(&text);
+	for (;;) {
+		p += strspn(p, " \t\r\n");
+		e = p + strcspn(p, "\r\n");
+		if (e > p || *p == '\0')
+			break;
+	}
+	s = xstrndup(p, (size_t)(e - p));
+	buf_release(&text);
+	tidy(s);
+	if (strlen(s) > WINRM_MSG_MAX)
+		memcpy(s + WINRM_MSG_MAX - 3, "...", 4);
+	return s;
+}
+
+/* Why the quiet command failed, in words, or NULL when it did not. */
+static char *
+quiet_failure(struct winrm_conn *c)
+{
+	char	*s;
+
+	if (c->tc.res->rc == 0)
+		return NULL;
+	s = stderr_line(c);
+	if (s[0] == '\0') {
+		free(s);
+		xasprintf(&s, "exit code %d", c->tc.res->rc);
+	}
+	return s;
+}
+
+static void
+quiet_output(struct winrm_conn *c, enum tp_stream_id id, const char *p,
+    size_t n)
+{
+	const char	*nl;
+	size_t		 k;
+
+	if (id == TP_STDERR) {
+		(void)buf_add(&c->keep_err, p, n);	/* the first 64 KiB */
+		return;
+	}
+	if (c->op != OP_GET) {
+		(void)buf_add(&c->keep_out, p, n);
+		return;
+	}
+	while (n > 0 && c->bad == NULL) {
+		nl = memchr(p, '\n', n);
+		k = nl != NULL ? (size_t)(nl - p) : n;
+		if (buf_add(&c->line, p, k) != 0) {
+			xasprintf(&c->bad, "a line of more than %d bytes",
+			    WINRM_LINE_MAX);
+			return;
+		}
+		if (nl == NULL)
+			return;
+		get_line(c);
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+/* One line of get's output: base64 for the file, or the trailer. */
+static void
+get_line(struct winrm_conn *c)
+{
+	char	*l;
+	ssize_t	 n, w;
+	size_t	 off;
+
+	if (c->line.len > 0 && c->line.data[c->line.len - 1] == '\r')
+		buf_truncate(&c->line, c->line.len - 1);
+	if (c->line.len == 0)
+		return;
+	l = c->line.data;
+	if (c->trailer != NULL)
+		c->bad = xstrdup("output after the end of the file");
+	else if (strncmp(l, "end ", 4) == 0)
+		c->trailer = xstrdup(l);
+	else if ((n = b64_decode(l)) < 0)
+		c->bad = xstrdup("output that is not base64");
+	else {
+		for (off = 0; off < (size_t)n; off += (size_t)w) {
+			w = write(c->out_fd, l + off, (size_t)n - off);
+			if (w == -1 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w == -1) {
+				xasprintf(&c->bad, "cannot write %s: %s",
+				    c->tmp, strerror(errno));
+				break;
+			}
+		}
+		crypto_hash_sha256_update(&c->out_sha, (unsigned char *)l,
+		    (size_t)n);
+		c->out_size += (uint64_t)n;
+	}
+	buf_reset(&c->line);
+}
+
+/* Whether the host printed our trailer, on a line of its own. */
+static bool
+confirmed(struct winrm_conn *c)
+{
+	const char	*hit;
+	size_t		 n = strlen(c->sent);
+
+	if (n == 0)
+		return false;
+	hit = strstr(buf_str(&c->keep_out), c->sent);
+	return hit != NULL && (hit[n] == '\0' || hit[n] == '\r' ||
+	    hit[n] == '\n');
+}
+
+/* Command, with a Get of the host's envelope size first if it helps. */
+static void
+start_command(struct winrm_conn *c)
+{
+	uint64_t	 size = c->in_kind == IN_RAW ? c->in_len :
+			    c->in_kind == IN_LINES ? c->in_size : 0;
+
+	winrm_send(c, c->envelope == 0 && size > WINRM_NEED_CONFIG ?
+	    W_CONFIG : W_COMMAND);
+}
+
+static void
+exec_input(struct winrm_conn *c)
+{
+	c->in_kind = c->tc.xo.input != NULL ? IN_RAW : IN_NONE;
+	c->in_mem = (const unsigned char *)c->tc.xo.input;
+	c->in_len = c->tc.xo.input_len;
+	c->in_off = 0;
+	c->in_end = false;
+}
+
+static void
+put_done(struct winrm_conn *c)
+{
+	char	*why = quiet_failure(c);
+
+	if (why == NULL && !confirmed(c))
+		why = xstrdup("the host did not confirm the upload");
+	if (why != NULL) {
+		tp_fail(&c->tc, TP_PROTOCOL, "cannot put %s to %s on %s: %s",
+		    c->local, c->remote, c->where, why);
+		free(why);
+	} else
+		c->tc.res->rc = 0;
+	winrm_finish(c);
+}
+
+/* Syncs the temporary file and renames it into place; false: errno. */
+static bool
+get_keep(struct winrm_conn *c)
+{
+	int	 fd = c->out_fd;
+
+	c->out_fd = -1;
+	if (fsync(fd) == -1) {
+		int	 err = errno;
+
+		close(fd);
+		errno = err;
+		return false;
+	}
+	if (close(fd) == -1 || rename(c->tmp, c->local) == -1)
+		return false;
+	free(c->tmp);
+	c->tmp = NULL;
+	return true;
+}
+
+static void
+get_done(struct winrm_conn *c)
+{
+	char		 mine[96];
+	char		*why;
+	enum tp_err	 err = TP_PROTOCOL;
+
+	if (c->line.len > 0 && c->bad == NULL)
+		get_line(c);
+	if ((why = quiet_failure(c)) == NULL && c->bad != NULL)
+		why = xstrdup(c->bad);
+	if (why == NULL && c->trailer == NULL)
+		why = xstrdup("the output ended before the file did");
+	if (why == NULL) {
+		trailer_of(&c->out_sha, c->out_size, mine);
+		if (strcmp(mine, c->trailer) != 0)
+			xasprintf(&why, "damaged in transit: the host sent "
+			    "\"%s\", %s arrived", c->trailer, mine);
+	}
+	if (why == NULL && !get_keep(c)) {
+		xasprintf(&why, "%s", strerror(errno));
+		err = TP_LOCAL;
+	}
+	if (why != NULL) {
+		tp_fail(&c->tc, err, "cannot get %s from %s into %s: %s",
+		    c->remote, c->where, c->local, why);
+		free(why);
+	} else
+		c->tc.res->rc = 0;
+	winrm_finish(c);
+}
+
+/* The upload of a long script is over: run it, then remove it. */
+static void
+upload_done(struct winrm_conn *c)
+{
+	char	*why = quiet_failure(c);
+
+	if (why == NULL && !confirmed(c))
+		why = xstrdup("the host did not confirm the upload");
+	if (why != NULL) {
+		tp_fail(&c->tc, TP_PROTOCOL, "cannot upload the script to %s "
+		    "on %s: %s", c->remote, c->where, why);
+		free(why);
+		winrm_finish(c);
+		return;
+	}
+	free(c->command);
+	c->command = c->run_after;
+	c->run_after = NULL;
+	c->quiet = false;
+	c->tc.res->rc = -1;
+	exec_input(c);
+	winrm_send(c, W_COMMAND);
+}
+
+/* After the last Signal of a command. */
+static void
+command_done(struct winrm_conn *c)
+{
+	if (c->tc.res->err != TP_OK) {
+		winrm_finish(c);
+		return;
+	}
+	switch (c->op) {
+	case OP_PUT:
+		put_done(c);
+		return;
+	case OP_GET:
+		get_done(c);
+		return;
+	case OP_EXEC:
+		if (c->run_after != NULL) {
+			upload_done(c);
+			return;
+		}
+		if (c->del_after != NULL) {
+			/* The script ran; its output is given.  Now del. */
+			c->saved_rc = c->tc.res->rc;
+			free(c->command);
+			c->command = c->del_after;
+			c->del_after = NULL;
+			c->deleting = true;
+			c->quiet = true;
+			c->in_kind = IN_NONE;
+			winrm_send(c, W_COMMAND);
+			return;
+		}
+		if (c->deleting)
+			c->tc.res->rc = c->saved_rc;
+		break;
+	default:
+		break;
+	}
+	winrm_finish(c);
+}
+
+/*
+ * Characters of a command line as cmd.exe counts them (UTF-16 units):
+ * UTF-8 lead bytes, and two for a 4-byte sequence.
+ */
+static size_t
+cmdline_units(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	for (; *p != '\0'; p++) {
+		if ((*p & 0xc0) != 0x80)
+			n++;
+		if ((*p & 0xf8) == 0xf0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * An encoded PowerShell command too long for cmd.exe: upload its script
+ * to %TEMP% (UTF-16LE with a byte order mark, as PowerShell reads it),
+ * run it with -File, then delete it with del.  (A script cannot remove
+ * itself first thing: a param() block must come first.)
+ */
+static bool
+long_script(struct winrm_conn *c, const char *command)
+{
+	static const size_t	 plen = sizeof(PS_PREFIX) - 1;
+	char			*b64, id[42];
+	ssize_t			 n;
+
+	if (strncmp(command, PS_PREFIX, plen) != 0) {
+		tp_fail(&c->tc, TP_LOCAL, "the command line has %zu "
+		    "characters; cmd.exe takes at most %d (a longer script "
+		    "must be PowerShell, given as %s...)",
+		    cmdline_units(command), WINRM_CMDLINE_MAX, PS_PREFIX);
+		return false;
+	}
+	b64 = xstrdup(command + plen);
+	if ((n = b64_decode(b64)) < 0 || n % 2 != 0) {
+		free(b64);
+		tp_fail(&c->tc, TP_LOCAL, "the encoded PowerShell command is "
+		    "not base64 of UTF-16LE");
+		return false;
+	}
+	buf_reset(&c->script);
+	buf_add(&c->script, "\xff\xfe", 2);
+	if (buf_add(&c->script, b64, (size_t)n) != 0) {
+		free(b64);
+		tp_fail(&c->tc, TP_LOCAL, "the PowerShell script is larger "
+		    "than %zu bytes", c->script.max);
+		return false;
+	}
+	free(b64);
+	uuid_new(id);
+	xasprintf(&c->remote, "%%TEMP%%\\lifeboat-%s.ps1", id + 5);
+	xasprintf(&c->run_after, "powershell -NoProfile -NonInteractive "
+	    "-ExecutionPolicy Bypass -File \"%s\"", c->remote);
+	xasprintf(&c->del_after, "del /f /q \"%s\"", c->remote);
+	c->in_fd = -1;
+	c->in_mem = (const unsigned char *)c->script.data;
+	c->in_len = c->in_size = c->script.len;
+	return upload_begin(c, c->remote);
+}
+
 /* After a successful request: the next one of the operation, or done. */
 static void
 winrm_next(struct winrm_conn *c)
 {
 	switch (c->state) {
 	case W_CREATE:
-		if (c->op == OP_EXEC)
-			winrm_send(c, W_COMMAND);
-		else
+		if (c->op == OP_CONNECT)
 			winrm_finish(c);
+		else
+			start_command(c);
+		break;
+	case W_CONFIG:
+		winrm_send(c, W_COMMAND);
 		break;
 	case W_COMMAND:
-		winrm_send(c, c->tc.xo.input != NULL ? W_SEND : W_RECEIVE);
+		winrm_send(c, c->in_kind != IN_NONE ? W_SEND : W_RECEIVE);
 		break;
 	case W_SEND:
-		winrm_send(c, W_RECEIVE);
+		winrm_send(c, c->in_end ? W_RECEIVE : W_SEND);
 		break;
 	case W_DELETE:
 		c->shell_id[0] = '\0';
@@ -1455,7 +2228,7 @@ winrm_next(struct winrm_conn *c)
 	case W_SIGNAL:
 	default:
 		c->cmd_id[0] = '\0';
-		winrm_finish(c);
+		command_done(c);
 		break;
 	}
 }
@@ -1504,6 +2277,25 @@ winrm_connect(struct tp_conn *tc)
 	winrm_send(c, W_CREATE);
 }
 
+/* An operation that failed before its first request. */
+static void
+op_failed(struct winrm_conn *c)
+{
+	c->op = OP_NONE;
+	op_cleanup(c);
+	tp_complete_later(&c->tc);
+}
+
+/* The first request of exec, put or get: the shell, if there is none. */
+static void
+op_begin(struct winrm_conn *c)
+{
+	if (c->shell_id[0] == '\0')
+		winrm_send(c, W_CREATE);
+	else
+		start_command(c);
+}
+
 static void
 winrm_exec(struct tp_conn *tc, const char *command)
 {
@@ -1511,36 +2303,101 @@ winrm_exec(struct tp_conn *tc, const char *command)
 
 	c->op = OP_EXEC;
 	if (!winrm_setup(c)) {
-		c->op = OP_NONE;
-		tp_complete_later(tc);
+		op_failed(c);
 		return;
 	}
-	c->command = xstrdup(command);
 	c->cmd_id[0] = '\0';
+	if (cmdline_units(command) <= WINRM_CMDLINE_MAX) {
+		c->command = xstrdup(command);
+		exec_input(c);
+	} else if (!long_script(c, command)) {
+		op_failed(c);
+		return;
+	}
 	if (tc->xo.timeout_ms > 0)
 		loop_timer_start(c->loop, &c->deadline, tc->xo.timeout_ms);
-	winrm_send(c, c->shell_id[0] != '\0' ? W_COMMAND : W_CREATE);
+	op_begin(c);
 }
 
+/*
+ * Writes local to remote.  Windows has ACLs, not modes: the file gets
+ * those its folder passes on, whatever mode says.
+ */
 static void
 winrm_put(struct tp_conn *tc, const char *local, const char *remote,
     int mode)
 {
-	(void)local;
-	(void)remote;
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+	struct stat		 sb;
+
 	(void)mode;
-	tp_fail(tc, TP_LOCAL, "file upload over WinRM is not supported yet");
-	tp_complete_later(tc);
+	c->op = OP_PUT;
+	if (!winrm_setup(c)) {
+		op_failed(c);
+		return;
+	}
+	c->local = xstrdup(local);
+	c->remote = xstrdup(remote);
+	if ((c->in_fd = open(local, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(c->in_fd, &sb) == -1) {
+		tp_fail(tc, TP_LOCAL, "cannot read %s: %s", local,
+		    strerror(errno));
+		op_failed(c);
+		return;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		tp_fail(tc, TP_LOCAL, "cannot put %s: not a regular file",
+		    local);
+		op_failed(c);
+		return;
+	}
+	c->in_size = (uint64_t)sb.st_size;
+	if (!upload_begin(c, remote)) {
+		op_failed(c);
+		return;
+	}
+	op_begin(c);
 }
 
+/* Reads remote into a temporary file beside local, then renames it. */
 static void
 winrm_get(struct tp_conn *tc, const char *remote, const char *local)
 {
-	(void)local;
-	(void)remote;
-	tp_fail(tc, TP_LOCAL, "file download over WinRM is not supported "
-	    "yet");
-	tp_complete_later(tc);
+	struct winrm_conn	*c = (struct winrm_conn *)tc;
+	const char		*slash;
+	char			 id[42];
+
+	c->op = OP_GET;
+	if (!winrm_setup(c)) {
+		op_failed(c);
+		return;
+	}
+	c->local = xstrdup(local);
+	c->remote = xstrdup(remote);
+	if (!script_command(c, get_script, remote, "get")) {
+		op_failed(c);
+		return;
+	}
+	uuid_new(id);
+	slash = strrchr(local, '/');
+	xasprintf(&c->tmp, "%.*s.%s.lifeboat-%.8s",
+	    slash != NULL ? (int)(slash - local + 1) : 0, local,
+	    slash != NULL ? slash + 1 : local, id + 5);
+	c->out_fd = open(c->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0666);
+	if (c->out_fd == -1) {
+		tp_fail(tc, TP_LOCAL, "cannot create %s: %s", c->tmp,
+		    strerror(errno));
+		free(c->tmp);
+		c->tmp = NULL;
+		op_failed(c);
+		return;
+	}
+	crypto_hash_sha256_init(&c->out_sha);
+	c->out_size = 0;
+	c->quiet = true;
+	c->in_kind = IN_NONE;
+	op_begin(c);
 }
 
 static void
@@ -1575,7 +2432,13 @@ winrm_free(struct tp_conn *tc)
 	buf_release(&c->pw);
 	buf_release(&c->req);
 	buf_release(&c->resp);
+	op_cleanup(c);
 	buf_release(&c->clixml);
+	buf_release(&c->in_text);
+	buf_release(&c->keep_out);
+	buf_release(&c->keep_err);
+	buf_release(&c->line);
+	buf_release(&c->script);
 	free(c);
 }
 

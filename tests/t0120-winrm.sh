@@ -30,8 +30,11 @@ start() {
 	port=$(cat "$T/$name.port")
 }
 
-start http
+mkdir "$T/disk"
+start http --root "$T/disk"
 hport=$port
+start small --root "$T/disk" --envelope-kb 150
+smallport=$port
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" \
     -out "$T/cert.pem" >/dev/null 2>&1
@@ -234,7 +237,34 @@ is "$(printf '%s' "$out" | tr -d '\r')" "tls-skip: x" "insecure_skip_verify conn
 like "$err" "will not be verified \(winrm.insecure_skip_verify\)" \
     "and warns"
 
+lb -i "$inv" exec win1 -- echo plain line
+is "$out" "win1: plain line" "CRLF line ends print as plain lines"
+
 lb -i "$inv" --json exec all -- echo x
 unlike "$out$err" "S3cr3t" "the password never appears in the output"
+
+# 3. put, get, stdin over many Sends and long scripts, through the C
+# driver (tests/unit/test-winrm-live.c), against this server and one that
+# takes 150 KiB requests only, as old Windows does.
+BUILD=${BUILD:-$TESTDIR/../build}
+if [ -x "$BUILD/tests/test-winrm-live" ]; then
+	drv=$(LB_WINRM_PORT=$hport LB_WINRM_SMALL_PORT=$smallport \
+	    LB_WINRM_ROOT=$T/disk LB_WINRM_USER=alice LB_WINRM_PW=$PW \
+	    CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 \
+	    "$BUILD/tests/test-winrm-live" 2>&1)
+	drc=$?
+	is "$drc" 0 "C driver: every test passes"
+	[ "$drc" = 0 ] || printf '%s\n' "$drv" | grep -v '^ok' | sed 's/^/# /'
+	for t in test_local_errors test_round_trip_small test_round_trip_big \
+	    test_put_replace_and_env test_put_get_errors test_corrupt \
+	    test_big_stdin test_long_script; do
+		like "$drv" "^ok [0-9]+ - $t\$" "C driver: $t ran and passed"
+	done
+	is "$(printf '%s\n' "$drv" | grep -c '^ok ')" 11 \
+	    "C driver: 11 tests, 3 of them against 150 KiB envelopes"
+	unlike "$drv" "S3cr3t" "no password in the driver's output"
+else
+	_n=$((_n + 1)); echo "not ok $_n - $BUILD/tests/test-winrm-live is built"
+fi
 
 done_testing

@@ -14,11 +14,31 @@ shell:
   exit /b N, exit N    exit code N
   timeout /t N         runs N seconds (Receives time out meanwhile)
   bigout N             N bytes of stdout, spread over several Receives
+  more                 stdin back on stdout (runs when stdin ends)
+  del /f /q "PATH"     removes PATH from the fake disk
+  powershell ... -File "PATH"
+                       the script in PATH (UTF-16LE with a byte order mark,
+                       or UTF-8) is run as an encoded one is
   powershell ... -EncodedCommand B64
                        the UTF-16LE script is decoded and each statement
                        (separated by ; or newlines) is one of
                        Write-Output 'TEXT' or "TEXT", Write-Error 'TEXT'
-                       (CLIXML on stderr, exit code 1), exit N
+                       (CLIXML on stderr, exit code 1), exit N.
+                       lifeboat's put and get scripts (the ones that begin
+                       "# lifeboat put" and "# lifeboat get") are carried
+                       out as PowerShell would run them: base64 lines on
+                       stdin or stdout, the "end SHA256 SIZE" trailer
+                       checked, a temporary file renamed into place, and
+                       .NET's messages when a file or folder is missing.
+
+Files live on a fake disk under --root: C:\\X\\Y is ROOT/C/X/Y, a relative
+path is relative to C:\\Users\\USER, and %TEMP%, %TMP%, %USERPROFILE% expand
+to the user's folders (created with the shell).
+
+Limits as Windows has them: a request larger than --envelope-kb KiB (its
+MaxEnvelopeSizekb, default 500) gets a w:EncodingLimit fault, and that
+setting is read with a WS-Transfer Get of the config resource, which
+Windows allows administrators only (here: everyone but user noconfig).
   anything else        cmd.exe's "is not recognized" on stderr, exit 1
 
 The user name chooses a fault mode (any password but the right one gets
@@ -27,12 +47,17 @@ MSFT_WmiError), slow (never answers), garbage (malformed XML), huge (a
 300 MB response, generated as it is sent), truncated (the connection
 closes half-way through a response), timeout (a w:TimedOut fault on the
 first Receive of each command, as a real server sends when its
-OperationTimeout runs out), badcmd (InvalidSelectors on Receive).
+OperationTimeout runs out), badcmd (InvalidSelectors on Receive),
+corrupt (put and get damage the first byte of a file in transit),
+noconfig (access denied on the config Get).
 Anyone else is a normal user.
 """
 
 import argparse
 import base64
+import hashlib
+import os
+import tempfile
 import re
 import ssl
 import sys
@@ -56,7 +81,12 @@ ANON = NS['a'] + '/role/anonymous'
 MACHINE = 'winsrv01.lab.test'
 CHUNK = 64 * 1024          # raw stdout bytes per Receive response
 
+CONFIG = 'http://schemas.microsoft.com/wbem/wsman/1/config'
+LINE = 12288               # bytes per base64 line of get's script
+ROOT = None                # the fake disk
+
 shells = {}                # shell id -> {command id -> job}
+owners = {}                # shell id -> user
 lock = threading.Lock()
 
 
@@ -130,13 +160,137 @@ def run_ps(script):
     return out, err, rc
 
 
-def run(command):
-    """(stdout, stderr, exit code) of a simulated command line."""
+def disk_path(path, user):
+    """(local path, Windows path) of a Windows path on the fake disk."""
+    env = {'TEMP': 'C:\\Users\\%s\\AppData\\Local\\Temp' % user,
+           'USERPROFILE': 'C:\\Users\\%s' % user}
+    env['TMP'] = env['TEMP']
+    win = re.sub(r'%([^%]+)%',
+                 lambda m: env.get(m.group(1).upper(), m.group(0)), path)
+    win = win.replace('/', '\\')
+    if not re.match(r'[A-Za-z]:\\', win):
+        win = env['USERPROFILE'] + '\\' + win
+    parts = [x for x in win[3:].split('\\') if x not in ('', '.')]
+    if '..' in parts:
+        raise ValueError(win)
+    return os.path.join(ROOT, win[0].upper(), *parts), win
+
+
+def ps_error(text):
+    return b'', clixml(text), 1
+
+
+def ps_string(script):
+    m = re.search(r"ExpandEnvironmentVariables\('((?:[^']|'')*)'\)", script)
+    return m.group(1).replace("''", "'")
+
+
+def ps_put(script, user):
+    """lifeboat's put script: a function of its stdin."""
+    dst = ps_string(script)
+    suffix = re.search(r"\.lifeboat-([0-9A-Za-z-]+)'", script).group(1)
+
+    def put(stdin):
+        path, win = disk_path(dst, user)
+        if os.path.isdir(path):
+            return ps_error('%s is a directory' % win)
+        folder, name = win.rsplit('\\', 1)
+        if not os.path.isdir(os.path.dirname(path)):
+            return ps_error('Exception calling "Open" with "4" argument(s): '
+                            '"Could not find a part of the path \'%s\\.%s'
+                            '.lifeboat-%s\'."' % (folder, name, suffix))
+        tmp = os.path.join(os.path.dirname(path), '.%s.lifeboat-%s'
+                           % (os.path.basename(path), suffix))
+        data, end = bytearray(), None
+        for line in stdin.decode('latin-1').split('\n'):
+            line = line.rstrip('\r')
+            if not line:
+                continue
+            if end is not None:
+                return ps_error('data after the trailer')
+            if line.startswith('end '):
+                end = line
+                continue
+            try:
+                b = base64.b64decode(line, validate=True)
+            except ValueError:
+                return ps_error('Exception calling "FromBase64String" with '
+                                '"1" argument(s): "The input is not a valid '
+                                'Base-64 string."')
+            if user == 'corrupt' and not data and b:
+                b = bytes([b[0] ^ 1]) + b[1:]
+            data += b
+        got = 'end %s %d' % (hashlib.sha256(data).hexdigest(), len(data))
+        with open(tmp, 'xb') as f:
+            f.write(data)
+        if end != got:
+            os.unlink(tmp)
+            return ps_error('damaged in transit: sent %s, received %s'
+                            % (end, got))
+        os.replace(tmp, path)
+        return got.encode() + b'\r\n', b'', 0
+    return put
+
+
+def ps_get(script, user):
+    """lifeboat's get script."""
+    path, win = disk_path(ps_string(script), user)
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return ps_error('Exception calling "Open" with "4" argument(s): '
+                        '"Could not find file \'%s\'."' % win)
+    sent = bytearray(data)
+    if user == 'corrupt' and sent:
+        sent[0] ^= 1
+    out = b''.join(base64.b64encode(sent[i:i + LINE]) + b'\r\n'
+                   for i in range(0, len(sent), LINE))
+    out += ('end %s %d\r\n' % (hashlib.sha256(data).hexdigest(),
+                               len(data))).encode()
+    return out, b'', 0
+
+
+def script_text(data):
+    if data.startswith(b'\xff\xfe'):
+        return data[2:].decode('utf-16-le')
+    return data.decode('utf-8-sig')
+
+
+def run(command, user='alice'):
+    """(stdout, stderr, exit code) of a simulated command line, or a
+    function of its stdin that gives them when stdin ends."""
     m = re.match(r'(?i)powershell(?:\.exe)?\s.*-EncodedCommand\s+(\S+)\s*$',
                  command)
     if m:
         script = base64.b64decode(m.group(1)).decode('utf-16-le')
+        if script.startswith('# lifeboat put'):
+            return ps_put(script, user)
+        if script.startswith('# lifeboat get'):
+            return ps_get(script, user)
         return run_ps(script)
+    m = re.match(r'(?i)powershell(?:\.exe)?\s.*-File\s+"([^"]+)"\s*$',
+                 command)
+    if m:
+        path, win = disk_path(m.group(1), user)
+        try:
+            with open(path, 'rb') as f:
+                return run_ps(script_text(f.read()))
+        except FileNotFoundError:
+            return (b'', ("The argument '%s' to the -File parameter does "
+                          "not exist. Provide the path to an existing "
+                          "'.ps1' file as an argument to the -File "
+                          "parameter.\r\n" % win).encode(), -196608)
+    m = re.fullmatch(r'(?i)del\s+/f\s+/q\s+"([^"]+)"', command)
+    if m:
+        path, win = disk_path(m.group(1), user)
+        try:
+            os.unlink(path)
+            return b'', b'', 0
+        except FileNotFoundError:
+            return b'', ('Could Not Find %s\r\n' % win).encode(), 0
+    if command.lower() == 'more':
+        return lambda stdin: (bytes(stdin), b'', 0)
     m = re.fullmatch(r'(?i)echo(?:\s(.*))?', command)
     if m:
         return (m.group(1) or '').encode() + b'\r\n', b'', 0
@@ -230,6 +384,15 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if n > self.server.envelope:
+            return self.send(500, fault(
+                msgid, 's:Sender', 'w:EncodingLimit',
+                'The WS-Management service cannot process the request '
+                'because the envelope size in the request is too large.',
+                '2150858817'))
+        if action == TRANSFER + '/Get' and \
+                hdr.findtext('w:ResourceURI', '', NS) == CONFIG:
+            return self.config(msgid, user)
         if action == TRANSFER + '/Create':
             return self.create(msgid, user)
         if shell not in shells:
@@ -242,6 +405,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.shell_command(msgid, shell, body)
         if action == SHELL + '/Receive':
             return self.receive(msgid, shell, body, user)
+        if action == SHELL + '/Send':
+            return self.stdin(msgid, shell, body)
         if action == SHELL + '/Signal':
             cid = body.find('rsp:Signal', NS).get('CommandId')
             with lock:
@@ -268,8 +433,10 @@ class Handler(BaseHTTPRequestHandler):
                 'This user is allowed a maximum number of 30 concurrent '
                 'shells, which has been exceeded.', '2150859173', wmi=True))
         sid = str(uuid.uuid4()).upper()
+        os.makedirs(disk_path('%TEMP%', user)[0], exist_ok=True)
         with lock:
             shells[sid] = {}
+            owners[sid] = user
         body = ('<x:ResourceCreated><a:Address>http://%s:5985/wsman'
                 '</a:Address><a:ReferenceParameters><w:ResourceURI>%s/cmd'
                 '</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">'
@@ -285,18 +452,50 @@ class Handler(BaseHTTPRequestHandler):
                 % (MACHINE, SHELL, sid, sid, SHELL, esc(user)))
         self.send(200, envelope(TRANSFER + '/CreateResponse', msgid, body))
 
+    def config(self, msgid, user):
+        if user == 'noconfig':
+            return self.send(500, fault(msgid, 's:Sender', 'w:AccessDenied',
+                                        'Access is denied.', '5'))
+        body = ('<cfg:Config xmlns:cfg="%s"><cfg:MaxEnvelopeSizekb>%d'
+                '</cfg:MaxEnvelopeSizekb><cfg:MaxTimeoutms>60000'
+                '</cfg:MaxTimeoutms><cfg:MaxBatchItems>32000'
+                '</cfg:MaxBatchItems><cfg:MaxProviderRequests>4294967295'
+                '</cfg:MaxProviderRequests></cfg:Config>'
+                % (CONFIG, self.server.envelope // 1024))
+        self.send(200, envelope(TRANSFER + '/GetResponse', msgid, body))
+
+    def stdin(self, msgid, shell, body):
+        st = body.find('rsp:Send/rsp:Stream', NS)
+        job = shells[shell].get(st.get('CommandId'))
+        if job is None:
+            return self.send(500, fault(
+                msgid, 's:Sender', 'w:InvalidSelectors',
+                'The command does not exist.', '2150858843'))
+        job['stdin'] += base64.b64decode(st.text or '')
+        if st.get('End') in ('true', 'TRUE', '1') and job.get('pending'):
+            fn, job['pending'] = job['pending'], None
+            job['out'], job['err'], job['rc'] = fn(job['stdin'])
+        self.send(200, envelope(SHELL + '/SendResponse', msgid,
+                                '<rsp:SendResponse/>'))
+
     def shell_command(self, msgid, shell, body):
         cl = body.find('rsp:CommandLine', NS)
         line = cl.findtext('rsp:Command', '', NS)
         args = [a.text or '' for a in cl.findall('rsp:Arguments', NS)]
         if args:
             line = ' '.join([line] + args)
-        out, err, rc, *until = run(line.strip())
+        res = run(line.strip(), owners.get(shell, 'alice'))
         cid = str(uuid.uuid4()).upper()
+        if callable(res):
+            job = {'out': b'', 'err': b'', 'rc': 0, 'until': 0,
+                   'pending': res}
+        else:
+            out, err, rc, *until = res
+            job = {'out': out, 'err': err, 'rc': rc,
+                   'until': until[0] if until else 0}
+        job.update(receives=0, stdin=bytearray())
         with lock:
-            shells[shell][cid] = {'out': out, 'err': err, 'rc': rc,
-                                  'receives': 0,
-                                  'until': until[0] if until else 0}
+            shells[shell][cid] = job
         self.send(200, envelope(
             SHELL + '/CommandResponse', msgid,
             '<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId>'
@@ -321,11 +520,15 @@ class Handler(BaseHTTPRequestHandler):
                 '2150858793'))
         if user == 'huge':
             return self.huge(cid)
-        if time.time() < job['until']:
-            # Still running: hold the Receive, then time out as Windows
-            # does when OperationTimeout passes with nothing to say.
-            time.sleep(min(job['until'] - time.time(), 1.0))
-            if time.time() < job['until']:
+        def running():
+            return job.get('pending') or time.time() < job['until']
+        if running():
+            # Still running (or waiting for stdin): hold the Receive, then
+            # time out as Windows does when OperationTimeout passes with
+            # nothing to say.
+            time.sleep(max(0, min(job['until'] - time.time(), 1.0))
+                       if not job.get('pending') else 1.0)
+            if running():
                 return self.send(500, fault(
                     msgid, 's:Receiver', 'w:TimedOut',
                     'The WS-Management service cannot complete the '
@@ -388,11 +591,18 @@ def main():
                     'benchmark, inside its own network namespace: 0.0.0.0)')
     ap.add_argument('--port', type=int, default=0,
                     help='port to listen on (0: any free one)')
+    ap.add_argument('--root', help='the fake disk (default: a new '
+                    'temporary directory)')
+    ap.add_argument('--envelope-kb', type=int, default=500,
+                    help='MaxEnvelopeSizekb: the largest request taken')
     a = ap.parse_args()
+    global ROOT
+    ROOT = a.root or tempfile.mkdtemp(prefix='winrm-disk-')
     ThreadingHTTPServer.request_queue_size = 1024
     srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
     srv.password = a.password
+    srv.envelope = a.envelope_kb * 1024
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
