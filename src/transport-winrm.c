@@ -71,6 +71,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1286,25 +1287,36 @@ build_config(struct winrm_conn *c)
 	return env_end(c);
 }
 
-/* The host's MaxEnvelopeSizekb from a Get answer; 150 KiB without. */
-static void
-take_envelope(struct winrm_conn *c, xmlNode *body)
+/*
+ * The host's MaxEnvelopeSizekb from a Get answer, in bytes, between
+ * 150 KiB (also when there is none) and what we accept.
+ */
+static size_t
+envelope_of(xmlNode *body)
 {
 	char		*t = text_of(find(body, NS_CONFIG,
 			    "MaxEnvelopeSizekb"));
 	char		*end;
 	unsigned long	 kb = 0;
 
-	if (t != NULL) {
+	if (t != NULL && t[0] >= '0' && t[0] <= '9') {
 		errno = 0;
 		kb = strtoul(t, &end, 10);
-		if (errno != 0 || end == t || *end != '\0')
+		if (errno == ERANGE)
+			kb = ULONG_MAX;
+		else if (*end != '\0')
 			kb = 0;
 	}
 	free(t);
 	if (kb > WINRM_ENVELOPE_MAX / 1024)
 		kb = WINRM_ENVELOPE_MAX / 1024;
-	c->envelope = kb * 1024 > WINRM_REQ_MAX ? kb * 1024 : WINRM_REQ_MAX;
+	return kb * 1024 > WINRM_REQ_MAX ? kb * 1024 : WINRM_REQ_MAX;
+}
+
+static void
+take_envelope(struct winrm_conn *c, xmlNode *body)
+{
+	c->envelope = envelope_of(body);
 	c->req.max = c->envelope;
 }
 
@@ -1483,17 +1495,21 @@ fail_fault(struct winrm_conn *c, const struct winrm_fault *f)
 	return true;
 }
 
-/* The output of one Receive response; false on a bad response. */
+typedef void	 stream_fn(void *, enum tp_stream_id, char *, size_t);
+
+/*
+ * Reads a ReceiveResponse: fn gets each stream's decoded bytes, *done
+ * says whether the command's state is Done and *rc is its exit code when
+ * one came (else it is left alone).  false on bad base64.
+ */
 static bool
-take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
+read_receive(xmlNode *rr, stream_fn *fn, void *arg, bool *done, int *rc)
 {
 	xmlNode		*k, *cs;
-	char		*name, *text, *state, *code;
+	char		*name, *text, *state, *code, *end;
 	ssize_t		 n;
-	enum tp_stream_id id;
 	bool		 ok = true;
-	long		 rc;
-	char		*end;
+	long		 v;
 
 	*done = false;
 	for (k = rr->children; k != NULL && ok; k = k->next) {
@@ -1501,42 +1517,18 @@ take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
 			continue;
 		name = attr_of(k, "Name");
 		text = text_of(k);
-		if (name == NULL || text == NULL)
-			;
-		else if ((n = b64_decode(text)) < 0)
-			ok = false;
-		else if (n > 0) {
-			id = strcmp(name, "stderr") == 0 ? TP_STDERR :
-			    TP_STDOUT;
-			if (c->quiet) {
-				quiet_output(c, id, text, (size_t)n);
-				goto next;
-			}
-			if (id == TP_STDERR && !c->stderr_seen) {
-				c->stderr_seen = true;
-				c->clixml_on = (size_t)n >= 9 &&
-				    memcmp(text, "#< CLIXML", 9) == 0;
-			}
-			if (id == TP_STDERR && c->clixml_on &&
-			    buf_add(&c->clixml, text, (size_t)n) != 0) {
-				/* Too big to decode: give it as it is. */
-				tp_output(&c->tc, TP_STDERR, c->clixml.data,
-				    c->clixml.len);
-				buf_reset(&c->clixml);
-				c->clixml_on = false;
-			}
-			if (id == TP_STDOUT || !c->clixml_on)
-				tp_output(&c->tc, id, text, (size_t)n);
+		if (name != NULL && text != NULL) {
+			if ((n = b64_decode(text)) < 0)
+				ok = false;
+			else if (n > 0)
+				fn(arg, strcmp(name, "stderr") == 0 ?
+				    TP_STDERR : TP_STDOUT, text, (size_t)n);
 		}
-next:
 		free(name);
 		free(text);
 	}
-	if (!ok) {
-		tp_fail(&c->tc, TP_PROTOCOL, "bad base64 in the output from %s",
-		    c->where);
+	if (!ok)
 		return false;
-	}
 	cs = child(rr, NS_SHELL, "CommandState");
 	state = attr_of(cs, "State");
 	if (state != NULL && strcmp(state, STATE_DONE) == 0) {
@@ -1544,14 +1536,51 @@ next:
 		code = text_of(child(cs, NS_SHELL, "ExitCode"));
 		if (code != NULL) {
 			errno = 0;
-			rc = strtol(code, &end, 10);
-			if (errno == 0 && end != code && rc >= INT32_MIN &&
-			    rc <= UINT32_MAX)
-				c->tc.res->rc = (int)rc;
+			v = strtol(code, &end, 10);
+			if (errno == 0 && end != code && v >= INT32_MIN &&
+			    v <= UINT32_MAX)
+				*rc = (int)v;	/* 4294967295 is -1 */
 		}
 		free(code);
 	}
 	free(state);
+	return true;
+}
+
+/* Output for the caller, CLIXML on stderr held back to be decoded. */
+static void
+deliver(void *arg, enum tp_stream_id id, char *text, size_t n)
+{
+	struct winrm_conn	*c = arg;
+
+	if (c->quiet) {
+		quiet_output(c, id, text, n);
+		return;
+	}
+	if (id == TP_STDERR && !c->stderr_seen) {
+		c->stderr_seen = true;
+		c->clixml_on = n >= 9 && memcmp(text, "#< CLIXML", 9) == 0;
+	}
+	if (id == TP_STDERR && c->clixml_on &&
+	    buf_add(&c->clixml, text, n) != 0) {
+		/* Too big to decode: give it as it is. */
+		tp_output(&c->tc, TP_STDERR, c->clixml.data, c->clixml.len);
+		buf_reset(&c->clixml);
+		c->clixml_on = false;
+	}
+	if (id == TP_STDOUT || !c->clixml_on)
+		tp_output(&c->tc, id, text, n);
+}
+
+/* The output of one Receive response; false on a bad response. */
+static bool
+take_output(struct winrm_conn *c, xmlNode *rr, bool *done)
+{
+	if (!read_receive(rr, deliver, c, done, &c->tc.res->rc)) {
+		tp_fail(&c->tc, TP_PROTOCOL, "bad base64 in the output from %s",
+		    c->where);
+		return false;
+	}
 	return true;
 }
 
@@ -2454,6 +2483,64 @@ const struct transport transport_winrm = {
 	.close = winrm_close,
 	.free = winrm_free,
 };
+
+/*
+ * Reading a response without a connection: for the tests and the fuzzer.
+ */
+
+static void
+count_bytes(void *arg, enum tp_stream_id id, char *text, size_t n)
+{
+	uint64_t	*total = arg;
+
+	(void)text;
+	total[id] += n;
+}
+
+int
+winrm_read_response(const char *data, size_t len, struct buf *out)
+{
+	struct winrm_fault	 f;
+	xmlDoc			*doc;
+	xmlNode			*body, *rr;
+	char			 id[WINRM_ID_MAX];
+	uint64_t		 total[2] = { 0, 0 };
+	bool			 done;
+	int			 rc = -1;
+
+	if ((doc = xml_parse(data, len)) == NULL)
+		return LB_ERR_FORMAT;
+	if ((body = soap_body(doc)) == NULL) {
+		xmlFreeDoc(doc);
+		return LB_ERR_FORMAT;
+	}
+	if (fault_parse(doc, &f)) {
+		buf_addf(out, "fault %s code %s%s%s: %s\n",
+		    f.subcode != NULL ? f.subcode : f.code != NULL ? f.code :
+		    "-", f.wsman_code != NULL ? f.wsman_code : "-",
+		    fault_is_timeout(&f) ? " timeout" : "",
+		    fault_is_denied(&f) ? " denied" : "",
+		    f.message != NULL ? f.message : f.reason != NULL ?
+		    f.reason : "");
+		fault_release(&f);
+	}
+	if (take_id(body, NS_WSMAN, "Selector", "ShellId", id))
+		buf_addf(out, "shell %s\n", id);
+	if (take_id(body, NS_SHELL, "CommandId", NULL, id))
+		buf_addf(out, "command %s\n", id);
+	if ((rr = child(body, NS_SHELL, "ReceiveResponse")) != NULL) {
+		if (!read_receive(rr, count_bytes, total, &done, &rc))
+			buf_adds(out, "receive: bad base64\n");
+		else
+			buf_addf(out, "receive stdout %" PRIu64 " stderr %"
+			    PRIu64 " %s rc %d\n", total[TP_STDOUT],
+			    total[TP_STDERR], done ? "done" : "running", rc);
+	}
+	if (find(body, NS_CONFIG, "MaxEnvelopeSizekb") != NULL)
+		buf_addf(out, "envelope %zu\n", envelope_of(body));
+	xmlFreeDoc(doc);
+	return 0;
+}
 
 /*
  * PowerShell.

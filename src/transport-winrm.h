@@ -1,7 +1,8 @@
 /*
  * Helpers of the WinRM transport that other parts of the engine use:
  * building a PowerShell command line that no quoting can break, and
- * turning PowerShell's CLIXML error stream into readable text.
+ * turning PowerShell's CLIXML error stream into readable text; and its
+ * response reader, for the tests.
  */
 #ifndef LIFEBOAT_TRANSPORT_WINRM_H
 #define LIFEBOAT_TRANSPORT_WINRM_H
@@ -25,5 +26,15 @@ int	winrm_ps_command(struct buf *out, const char *script, size_t len);
  * unchanged.
  */
 int	winrm_clixml_decode(struct buf *out, const char *data, size_t len);
+
+/*
+ * Reads one response body as the transport does and appends what it
+ * found to out, a line each: "fault SUBCODE code WSMANCODE[ timeout]
+ * [ denied]: MESSAGE", "shell ID", "command ID", "receive stdout N
+ * stderr N done|running rc N" (or "receive: bad base64"), "envelope
+ * BYTES".  Returns 0, or LB_ERR_FORMAT (out unchanged) when data is not
+ * a SOAP envelope.  For the tests and the fuzzer.
+ */
+int	winrm_read_response(const char *data, size_t len, struct buf *out);
 
 #endif
