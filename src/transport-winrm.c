@@ -2269,8 +2269,8 @@ winrm_deadline_fire(struct loop *loop, void *arg)
 	int64_t			 ms = c->tc.xo.timeout_ms;
 
 	(void)loop;
-	tp_fail(&c->tc, TP_TIMEOUT, "command timed out after %" PRId64
-	    "%s s", ms / 1000, ms % 1000 ? ".x" : "");
+	tp_fail(&c->tc, TP_TIMEOUT, "command timed out after %g s",
+	    (double)ms / 1000);
 	if (c->in_multi) {
 		curl_multi_remove_handle(c->st->multi, c->easy);
 		c->in_multi = false;
