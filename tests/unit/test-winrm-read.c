@@ -28,7 +28,8 @@
 	"windows/shell\"><s:Header><a:Action>A</a:Action><a:RelatesTo>" \
 	"uuid:1</a:RelatesTo></s:Header><s:Body>"
 #define ENV_CLOSE	"</s:Body></s:Envelope>"
-#define RSP		"http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+#define RSP		"http://schemas.microsoft.com/wbem/wsman/1/windows/" \
+	"shell"
 
 /* What the reader makes of body inside an envelope; "ERROR" if none. */
 static char *
@@ -168,8 +169,8 @@ test_not_envelopes(void **state)
 	static const char *const bad[] = {
 		"",
 		"not xml at all",
-		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
-		    "<s:Body>",				/* truncated */
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/"
+		    "soap-envelope\"><s:Body>",		/* truncated */
 		"<Envelope><Body/></Envelope>",		/* no namespace */
 		"<?xml version=\"1.0\"?><!DOCTYPE s [<!ENTITY a \"aaaa\">"
 		    "<!ENTITY b \"&a;&a;&a;&a;\">]><s:Envelope xmlns:s=\"http:"
