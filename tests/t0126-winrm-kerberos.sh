@@ -58,7 +58,7 @@ export KRB5_CLIENT_KTNAME=FILE:$K/none.keytab KRB5RCACHEDIR=$K
 freeport() {	# a port free for both TCP and UDP on 127.0.0.1
 	"$PY" -c '
 import socket
-while True:
+for _ in range(100):
     t = socket.socket()
     t.bind(("127.0.0.1", 0))
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -93,7 +93,6 @@ EOF
 	$REALM = {
 		database_name = $K/principal
 		key_stash_file = $K/stash
-		acl_file = $K/kadm5.acl
 	}
 [logging]
 	kdc = FILE:$K/kdc.log
