@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """A fake WinRM endpoint for the tests: WS-Management remote shell over
-HTTP or HTTPS, Basic auth, on 127.0.0.1.
+HTTP or HTTPS, Basic auth (and Negotiate with --keytab), on 127.0.0.1.
 
   winrm-server.py --port-file F --password PW [--cert C --key K]
-                  [--bind ADDR] [--port N]
+                  [--bind ADDR] [--port N] [--keytab KT]
 
 It answers the shell operations as Windows does (Create, Command, Receive,
 Signal, Delete; SOAP 1.2 faults with HTTP 500; 401 with the schemes a
@@ -51,6 +51,18 @@ OperationTimeout runs out), badcmd (InvalidSelectors on Receive),
 corrupt (put and get damage the first byte of a file in transit),
 noconfig (access denied on the config Get).
 Anyone else is a normal user.
+
+With --keytab KT the endpoint also takes "Authorization: Negotiate TOKEN"
+(SPNEGO or raw Kerberos, accepted through python3-gssapi with the service
+keys in KT, for whatever principal the client asked for: HTTP/127.0.0.1
+when it connects to that address).  The principal's name before the @
+is the user that chooses the fault mode (deny@REALM is deny).  As
+HTTP.sys does, the acceptor's token comes back in "WWW-Authenticate:
+Negotiate TOKEN" with "Persistent-Auth: true", and the connection stays
+authenticated: later requests on it need no Authorization header.  Each
+accepted token is logged on stderr with the principal and whether the
+client delegated its credentials; one that cannot be accepted gets 401
+and the reason on stderr.  Basic works as before.
 """
 
 import argparse
@@ -334,8 +346,52 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send(405, b'', extra=[('Allow', 'POST')])
 
+    def send_response(self, code, message=None):
+        super().send_response(code, message)
+        token, self.krb_token = getattr(self, 'krb_token', None), None
+        if token is not None:
+            self.send_header('WWW-Authenticate', 'Negotiate ' + token)
+            if code != 401:
+                self.send_header('Persistent-Auth', 'true')
+
+    def negotiate(self, b64):
+        """The user a Negotiate token proves, or None (and a reason on
+        stderr).  A token that needs another leg is answered with 401
+        and the acceptor's token; the final token, if any, goes out
+        with the response."""
+        import gssapi
+        ctx = getattr(self, 'krb_ctx', None)
+        if ctx is None or ctx.complete:
+            creds = gssapi.Credentials(usage='accept',
+                                       store={'keytab': self.server.keytab})
+            ctx = self.krb_ctx = gssapi.SecurityContext(creds=creds,
+                                                        usage='accept')
+        try:
+            out = ctx.step(base64.b64decode(b64))
+            done = ctx.complete    # raises what step() put off
+        except (gssapi.exceptions.GSSError, ValueError) as e:
+            self.krb_ctx = self.krb_user = None
+            print('negotiate: rejected: %s' % e, file=sys.stderr, flush=True)
+            return None
+        if out:
+            self.krb_token = base64.b64encode(out).decode()
+        if not done:
+            return None
+        name = str(ctx.initiator_name)
+        self.krb_user = name.partition('@')[0]
+        print('negotiate: %s as %s, delegated credentials: %s'
+              % (name, self.krb_user,
+                 'yes' if ctx.delegated_creds is not None else 'no'),
+              file=sys.stderr, flush=True)
+        return self.krb_user
+
     def user(self):
         h = self.headers.get('Authorization', '')
+        if h.startswith('Negotiate ') and self.server.keytab:
+            return self.negotiate(h[10:].strip())
+        if not h and self.server.keytab:
+            # Negotiate authenticates the connection, as HTTP.sys does.
+            return getattr(self, 'krb_user', None)
         if not h.startswith('Basic '):
             return None
         try:
@@ -351,8 +407,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, b'')
         user = self.user()
         if user is None:
-            return self.send(401, b'', extra=[
-                ('WWW-Authenticate', 'Negotiate'),
+            offer = [] if getattr(self, 'krb_token', None) else [
+                ('WWW-Authenticate', 'Negotiate')]
+            return self.send(401, b'', extra=offer + [
                 ('WWW-Authenticate', 'Basic realm="WSMAN"')])
         if not self.headers.get('Content-Type', '').startswith(
                 'application/soap+xml'):
@@ -595,6 +652,8 @@ def main():
                     'temporary directory)')
     ap.add_argument('--envelope-kb', type=int, default=500,
                     help='MaxEnvelopeSizekb: the largest request taken')
+    ap.add_argument('--keytab', help='accept Negotiate (Kerberos through '
+                    'python3-gssapi) with the service keys in this keytab')
     a = ap.parse_args()
     global ROOT
     ROOT = a.root or tempfile.mkdtemp(prefix='winrm-disk-')
@@ -603,6 +662,9 @@ def main():
     srv.daemon_threads = True
     srv.password = a.password
     srv.envelope = a.envelope_kb * 1024
+    srv.keytab = a.keytab
+    if a.keytab:
+        import gssapi    # noqa: F401  (fail now, not at the first request)
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
