@@ -194,6 +194,7 @@ struct winrm_conn {
 	int64_t			 connect_ms;
 	int64_t			 op_ms;		/* OperationTimeout */
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 gss_err[256];	/* why Kerberos failed */
 
 	struct buf		 req;
 	struct buf		 resp;
@@ -928,6 +929,31 @@ get_password(struct winrm_conn *c)
 }
 
 /*
+ * libcurl's verbose text, seen for negotiate only: the one line that says
+ * why Kerberos failed is kept.  Everything else is dropped unseen, the
+ * headers above all (they carry the tokens).
+ */
+static int
+gss_debug(CURL *e, curl_infotype type, char *data, size_t size, void *arg)
+{
+	static const char	 pfx[] = "gss_init_sec_context() failed: ";
+	struct winrm_conn	*c = arg;
+	size_t			 n;
+
+	(void)e;
+	if (type != CURLINFO_TEXT || size < sizeof(pfx) ||
+	    memcmp(data, pfx, sizeof(pfx) - 1) != 0)
+		return 0;
+	data += sizeof(pfx) - 1;
+	size -= sizeof(pfx) - 1;
+	n = size < sizeof(c->gss_err) - 1 ? size : sizeof(c->gss_err) - 1;
+	memcpy(c->gss_err, data, n);
+	c->gss_err[n] = '\0';
+	tidy(c->gss_err);
+	return 0;
+}
+
+/*
  * Configures the easy handle once per connection.  Returns false with
  * the error set (tp_fail()) when the host cannot be reached as asked.
  */
@@ -1006,6 +1032,12 @@ winrm_setup(struct winrm_conn *c)
 	curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)c->connect_ms);
 	curl_easy_setopt(c->easy, CURLOPT_HTTPAUTH, how);
+	if (how == CURLAUTH_NEGOTIATE) {
+		/* libcurl says why GSS-API failed only as verbose text. */
+		curl_easy_setopt(c->easy, CURLOPT_DEBUGFUNCTION, gss_debug);
+		curl_easy_setopt(c->easy, CURLOPT_DEBUGDATA, c);
+		curl_easy_setopt(c->easy, CURLOPT_VERBOSE, 1L);
+	}
 	curl_easy_setopt(c->easy, CURLOPT_USERNAME, h->user);
 	curl_easy_setopt(c->easy, CURLOPT_PASSWORD, buf_str(&c->pw));
 	curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -1408,6 +1440,7 @@ winrm_request(struct winrm_conn *c, enum winrm_state_id s, int64_t limit)
 	buf_reset(&c->resp);
 	c->resp_big = false;
 	c->errbuf[0] = '\0';
+	c->gss_err[0] = '\0';
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req.data);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)c->req.len);
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)limit);
@@ -1644,8 +1677,16 @@ winrm_http_done(struct winrm_conn *c, CURLcode rc)
 	}
 	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 401) {
-		tp_fail(&c->tc, TP_AUTH, "%s auth as %s rejected by %s",
-		    c->auth_name, c->tc.host->user, c->where);
+		if (strcmp(c->auth_name, "basic") == 0)
+			tp_fail(&c->tc, TP_AUTH, "basic auth as %s rejected by "
+			    "%s", c->tc.host->user, c->where);
+		else if (c->gss_err[0] != '\0')
+			tp_fail(&c->tc, TP_AUTH, "negotiate auth rejected by "
+			    "%s: Kerberos: %s", c->where, c->gss_err);
+		else
+			tp_fail(&c->tc, TP_AUTH, "negotiate auth rejected by "
+			    "%s: the host refused the Kerberos ticket (klist "
+			    "shows which there are)", c->where);
 		winrm_finish(c);
 		return;
 	}

@@ -177,9 +177,9 @@ hosts:
   wrongsvc: { address: 127.0.0.1, user: alice, winrm: { port: $wport } }
 EOF
 all=
-rejected() {	# HOST PORT: the error when the endpoint says 401
-	printf '^lifeboat: %s: auth: negotiate auth as alice rejected by %s$' \
-	    "$1" "127\\.0\\.0\\.1:$2"
+rejected() {	# HOST PORT WHY: the error when the endpoint says 401
+	printf '^lifeboat: %s: auth: negotiate auth rejected by %s: %s' \
+	    "$1" "127\\.0\\.0\\.1:$2" "$3"
 }
 
 # 2. With a ticket.  No password anywhere in the inventory or the
@@ -219,8 +219,8 @@ before=$(grep -c '^negotiate: ' "$T/krb.log")
 KRB5CCNAME=FILE:$K/gone.cc lb -i "$inv" exec win1 -- echo x
 all="$all$out$err"
 is "$rc" 1 "without a ticket the host fails"
-like "$err" "$(rejected win1 "$kport")" \
-    "with an auth error that names negotiate and the endpoint"
+like "$err" "$(rejected win1 "$kport" "Kerberos: .*credentials")" \
+    "with an auth error that names negotiate, the endpoint and GSS-API's why"
 is "$(grep -c '^negotiate: ' "$T/krb.log")" "$before" \
     "and no token reached the endpoint"
 
@@ -228,7 +228,8 @@ is "$(grep -c '^negotiate: ' "$T/krb.log")" "$before" \
 # ticket for HTTP/127.0.0.1 cannot be read there.
 lb -i "$inv" exec wrongsvc -- echo x
 all="$all$out$err"
-like "$err" "$(rejected wrongsvc "$wport")" \
+like "$err" \
+    "$(rejected wrongsvc "$wport" "the host refused the Kerberos ticket")" \
     "a service key that does not match is an auth error naming negotiate"
 like "$(cat "$T/wrong.log")" \
     "^negotiate: rejected: .*HTTP/127\.0\.0\.1@$REALM not found in keytab" \
@@ -242,8 +243,8 @@ before=$(grep -c '^negotiate: ' "$T/krb.log")
 KRB5CCNAME=FILE:$K/new.cc lb -i "$inv" exec win1 -- echo x
 all="$all$out$err"
 is "$rc" 1 "an unknown service principal fails the host"
-like "$err" "$(rejected win1 "$kport")" \
-    "with an auth error naming negotiate"
+like "$err" "$(rejected win1 "$kport" "Kerberos: .*not found")" \
+    "with an auth error naming negotiate and the KDC's answer"
 like "$(cat "$K/kdc.log")" \
     "alice@$REALM for HTTP/127\.0\.0\.1@$REALM, Server not found in Kerberos" \
     "the KDC said it has no such service"
