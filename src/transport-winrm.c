@@ -2590,11 +2590,12 @@ winrm_read_response(const char *data, size_t len, struct buf *out)
 int
 winrm_ps_command(struct buf *out, const char *script, size_t len)
 {
+	static const uint32_t	 least[] = { 0, 0x80, 0x800, 0x10000 };
 	const unsigned char	*p = (const unsigned char *)script;
 	unsigned char		*u;
-	size_t			 i = 0, n = 0;
+	size_t			 i = 0, n = 0, start = out->len;
 	uint32_t		 cp;
-	int			 k, r;
+	int			 k, kk, r;
 
 	/* UTF-16 never takes more units than UTF-8 takes bytes. */
 	u = xreallocarray(NULL, len ? len : 1, 2);
@@ -2613,12 +2614,14 @@ winrm_ps_command(struct buf *out, const char *script, size_t len)
 			k = 3;
 		} else
 			goto bad;
-		for (i++; k > 0; k--, i++) {
+		for (kk = k, i++; k > 0; k--, i++) {
 			if (i >= len || (p[i] & 0xc0) != 0x80)
 				goto bad;
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
-		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		/* Overlong forms could hide a character from checks. */
+		if (cp < least[kk] || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
 			goto bad;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
@@ -2634,7 +2637,11 @@ winrm_ps_command(struct buf *out, const char *script, size_t len)
 	if (r == 0)
 		r = b64_encode(out, u, n);
 	free(u);
-	return r != 0 ? LB_ERR_LIMIT : 0;
+	if (r != 0) {
+		buf_truncate(out, start);	/* no half command line */
+		return LB_ERR_LIMIT;
+	}
+	return 0;
 bad:
 	free(u);
 	return LB_ERR_INVALID;
@@ -2718,6 +2725,10 @@ clixml_text(struct buf *out, const char *s)
 		}
 		if (u == '\r')
 			continue;	/* CRLF becomes LF */
+		/* No control characters for the terminal but LF and TAB. */
+		if ((u < 0x20 && u != '\n' && u != '\t') ||
+		    (u >= 0x7f && u <= 0x9f))
+			continue;
 		if (u >= 0xd800 && u <= 0xdfff)
 			u = 0xfffd;
 		r = put_utf8(out, (uint32_t)u);
@@ -2742,8 +2753,10 @@ winrm_clixml_decode(struct buf *out, const char *data, size_t len)
 	while (r == 0 && (p = memmem(p, (size_t)(end - p), "<Objs", 5)) !=
 	    NULL) {
 		next = memmem(p, (size_t)(end - p), "</Objs>", 7);
-		if (next == NULL)
+		if (next == NULL) {
+			r = LB_ERR_FORMAT;	/* cut short: show it raw */
 			break;
+		}
 		next += 7;
 		if ((doc = xml_parse(p, (size_t)(next - p))) == NULL) {
 			r = LB_ERR_FORMAT;

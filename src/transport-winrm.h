@@ -14,16 +14,18 @@ struct buf;
 /*
  * Appends "powershell -NoProfile -NonInteractive -EncodedCommand B64" to
  * out, B64 being the base64 of script (UTF-8) as UTF-16LE.  Returns 0,
- * LB_ERR_INVALID when script is not valid UTF-8, or LB_ERR_LIMIT when out
- * is full.
+ * LB_ERR_INVALID when script is not valid UTF-8 (overlong forms and
+ * surrogates included), or LB_ERR_LIMIT when out is full; out is
+ * unchanged on error.
  */
 int	winrm_ps_command(struct buf *out, const char *script, size_t len);
 
 /*
  * When data starts with "#< CLIXML", appends the text of its error
- * strings (S="Error", _xHHHH_ escapes decoded) to out and returns 0;
- * otherwise, or when it does not parse, returns LB_ERR_FORMAT and out is
- * unchanged.
+ * strings (S="Error", _xHHHH_ escapes decoded, control characters other
+ * than LF and TAB dropped, so a host cannot drive the terminal) to out and
+ * returns 0; otherwise, or when any of it does not parse (a document cut
+ * short too), returns LB_ERR_FORMAT and out is unchanged.
  */
 int	winrm_clixml_decode(struct buf *out, const char *data, size_t len);
 

@@ -9,11 +9,8 @@
  *	- with out one byte too small the answer is LB_ERR_LIMIT, and with
  *	  out exactly big enough the same command.
  *
- * Two of these fail until src/ is fixed (see the known_* tests in
- * tests/unit/test-transport-winrm.c): overlong forms are accepted, and
- * LB_ERR_LIMIT leaves part of the command in out.  They are checked only
- * when LB_KNOWN_BUGS is set in the environment, so that the smoke run in
- * tests/run stays green.  The corpus is tests/fuzz/corpus/pscommand.
+ * Overlong forms count as invalid.  The corpus is
+ * tests/fuzz/corpus/pscommand.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,22 +30,10 @@
 enum utf8_class {
 	UTF8_OK,
 	UTF8_BAD,	/* cut short, stray byte, surrogate, past U+10FFFF */
-	UTF8_OVERLONG,	/* only overlong forms wrong: a known bug */
+	UTF8_OVERLONG,	/* only overlong forms wrong */
 };
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static bool	 strict;
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	strict = getenv("LB_KNOWN_BUGS") != NULL;
-	return 0;
-}
 
 /*
  * The length of the UTF-8 sequence at p (len > 0), or 0 when it cannot
@@ -230,7 +215,7 @@ check_limit(const struct buf *full, const uint8_t *data, size_t len)
 		abort();
 	if (b.len < KEEP_LEN || memcmp(b.data, KEEP, KEEP_LEN) != 0)
 		abort();
-	if (strict && b.len != KEEP_LEN)
+	if (b.len != KEEP_LEN)
 		abort();
 	buf_release(&b);
 
@@ -252,9 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	c = utf8_class(data, len);
 	buf_adds(&out, KEEP);
 	r = winrm_ps_command(&out, (const char *)data, len);
-	if (c == UTF8_OVERLONG && !strict) {
-		/* Known bug: anything but a crash goes. */
-	} else if (c != UTF8_OK) {
+	if (c != UTF8_OK) {
 		if (r != LB_ERR_INVALID || out.len != KEEP_LEN ||
 		    memcmp(out.data, KEEP, KEEP_LEN) != 0)
 			abort();

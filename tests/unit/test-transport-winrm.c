@@ -14,12 +14,6 @@
  *
  * Every input is copied into a buffer of its exact size first, so that
  * AddressSanitizer (make check) sees any read past its end.
- *
- * The tests named known_* describe bugs that src/ still has.  They are
- * left out of the normal run, so that it stays green, and run when
- * LB_KNOWN_BUGS is set in the environment:
- *
- *	LB_KNOWN_BUGS=1 build/tests/test-transport-winrm
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -76,9 +70,8 @@ assert_buf(const struct buf *b, const char *s, size_t n)
 }
 
 /*
- * True when b holds KEEP and nothing else.  The checks that the known
- * bugs fail test this and free b before they fail, so that a failure
- * leaks nothing under LeakSanitizer.
+ * True when b holds KEEP and nothing else.  Checks free b before they
+ * fail, so that a failure leaks nothing under LeakSanitizer.
  */
 static bool
 is_kept(const struct buf *b)
@@ -333,7 +326,7 @@ test_ps_limit(void **state)
 	assert_string_equal(buf_str(&b), PS "RwBlAHQALQBEAGEAdABlAA==");
 	buf_release(&b);
 
-	/* One byte less (what out holds then: known_ps_limit_unchanged). */
+	/* One byte less (what out holds then: test_ps_limit_unchanged). */
 	buf_init(&b, PS_LEN + 23, 0);
 	assert_int_equal(winrm_ps_command(&b, "Get-Date", 8), LB_ERR_LIMIT);
 	buf_release(&b);
@@ -350,12 +343,11 @@ test_ps_limit(void **state)
 }
 
 /*
- * Known bug: overlong forms are accepted.  "\xc0\xaf" is an overlong
- * "/", and is encoded as if it were one, which is how overlongs smuggle
- * characters past checks made on the UTF-8.
+ * Overlong forms are refused: "\xc0\xaf" is an overlong "/", the way
+ * overlongs smuggle characters past checks made on the UTF-8.
  */
 static void
-known_ps_overlong(void **state)
+test_ps_overlong(void **state)
 {
 	static const struct bytes tests[] = {
 		{ "overlong nul c0 80", LIT("\xc0\x80") },
@@ -374,13 +366,11 @@ known_ps_overlong(void **state)
 }
 
 /*
- * Known bug: on LB_ERR_LIMIT out keeps the command and part of the
- * base64 ("...-EncodedCommand RwBl" here), a truncated command line that
- * would still run.  Every other append in lifeboat, and
- * winrm_clixml_decode(), leaves out as it was.
+ * On LB_ERR_LIMIT out is as it was: no truncated command line ("...
+ * -EncodedCommand RwBl") that would still run.
  */
 static void
-known_ps_limit_unchanged(void **state)
+test_ps_limit_unchanged(void **state)
 {
 	struct buf	 b;
 	size_t		 n;
@@ -522,6 +512,11 @@ test_clixml_escapes(void **state)
 		{ "_xD83D__x0041_", "\xef\xbf\xbd" "A" },
 		{ "_xDE00__xD83D_", "\xef\xbf\xbd\xef\xbf\xbd" },
 		{ "_xD83D__xD83D__xDE00_", "\xef\xbf\xbd\xf0\x9f\x98\x80" },
+		/* No control characters reach the terminal but LF, TAB. */
+		{ "a_x001B_[2Jb", "a[2Jb" },
+		{ "a_x009B_2Jb", "a2Jb" },
+		{ "a_x0000_b_x007F_c_x0007_d", "abcd" },
+		{ "a_x000D_b", "ab" },
 		/* An escaped underscore protects a literal _xHHHH_. */
 		{ "_x005F_x0041_", "_x0041_" },
 		/* What is not an escape stays as it is. */
@@ -702,13 +697,13 @@ test_clixml_many(void **state)
 }
 
 /*
- * Known bug: a document cut short after complete ones is dropped without
+ * a document cut short after complete ones is dropped without
  * a word and the call succeeds, so the caller shows "first" and loses
  * "second", where the header promises LB_ERR_FORMAT (and the raw bytes,
  * which the caller then prints, would have kept it).
  */
 static void
-known_clixml_truncated_tail(void **state)
+test_clixml_truncated_tail(void **state)
 {
 	static const char in[] = HDR OBJS ERR("first") END "\r\n"
 	    OBJS "<S S=\"Error\">second";
@@ -739,20 +734,11 @@ main(void)
 		cmocka_unit_test(test_clixml_doctype),
 		cmocka_unit_test(test_clixml_limit),
 		cmocka_unit_test(test_clixml_many),
-	};
-	const struct CMUnitTest known[] = {
-		cmocka_unit_test(known_ps_overlong),
-		cmocka_unit_test(known_ps_limit_unchanged),
-		cmocka_unit_test(known_clixml_truncated_tail),
+		cmocka_unit_test(test_ps_overlong),
+		cmocka_unit_test(test_ps_limit_unchanged),
+		cmocka_unit_test(test_clixml_truncated_tail),
 	};
 
-	/*
-	 * The known bugs fail until src/ is fixed; they are left out
-	 * rather than skipped, as tests/run counts a skip against the run.
-	 */
-	if (getenv("LB_KNOWN_BUGS") != NULL)
-		return cmocka_run_group_tests_name("transport-winrm known bugs",
-		    known, NULL, NULL);
 	return cmocka_run_group_tests_name("transport-winrm", tests, NULL,
 	    NULL);
 }
