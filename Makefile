@@ -129,6 +129,9 @@ $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJS)
 
 fuzz: $(FUZZ_BINS)
 
+# The instrumented objects are not intermediate files: keep them.
+.SECONDARY: $(FUZZ_OBJS)
+
 deps:
 	$(Q)sh tools/deps test
 
