@@ -1,0 +1,174 @@
+/*
+ * Playbooks: a BCP or MIRP runbook in YAML, read into a checked plan.
+ *
+ *	struct playbook	*pb;
+ *	struct diags	 d = DIAGS_INIT;
+ *
+ *	if (playbook_load_file("fix.yml", &pb, &d) != 0)
+ *		... every problem is in d, each with file:line:column ...
+ *	... pb->steps[i] ...
+ *	playbook_free(pb);
+ *
+ * The format is lifeboat-playbook(5).  Loading checks everything that can
+ * be checked without the hosts: every key known, one action per step (or
+ * one per operating system), durations, counts and percentages in range,
+ * step names and register names unique, a register used only by later
+ * steps.  A problem of a step names the step.  Nothing runs until a
+ * playbook loads without an error.
+ *
+ * The playbook owns everything it points to (one arena).
+ */
+#ifndef LIFEBOAT_PLAYBOOK_H
+#define LIFEBOAT_PLAYBOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct diags;
+struct ynode;
+
+#define PB_MAX_FILE	(4UL * 1024 * 1024)
+#define PB_MAX_STEPS	1000
+#define PB_MAX_RETRIES	100
+
+enum pb_kind {
+	PB_BCP,
+	PB_MIRP,
+	PB_AUDIT,
+	PB_EXERCISE,
+};
+
+enum pb_action_type {
+	PB_SHELL,		/* sh on Linux, cmd.exe on Windows */
+	PB_POWERSHELL,
+	PB_SCRIPT,		/* upload a local file and run it */
+	PB_COPY,
+	PB_FETCH,
+	PB_WAIT_FOR,
+	PB_REBOOT,
+	PB_PAUSE,
+	PB_ASSERT,
+	PB_MANUAL,
+	PB_PLUGIN,		/* an action plugin: name in plugin */
+};
+
+enum pb_on_failure {
+	PB_FAIL_STOP,		/* the host stops; the run goes on */
+	PB_FAIL_CONTINUE,	/* the host goes on to the next step */
+	PB_FAIL_ABORT,		/* the whole run stops */
+};
+
+/* Where a value stood in the file. */
+struct pb_pos {
+	unsigned	 line;
+	unsigned	 col;
+};
+
+/* A count, or a percentage of the hosts of the run. */
+struct pb_size {
+	bool		 set;
+	bool		 percent;
+	unsigned	 value;
+};
+
+/* One action and its arguments, as written. */
+struct pb_action {
+	enum pb_action_type	 type;
+	const char		*name;		/* "shell", or the plugin's */
+	struct pb_pos		 pos;
+	/* The main text: the command, script, or manual item. */
+	const char		*text;
+	const char		*src;		/* script, copy, fetch */
+	const char		*dest;		/* copy, fetch */
+	const char		*owner;		/* manual: the role */
+	int64_t			 timeout_ms;	/* wait_for, reboot; 0: default */
+	int64_t			 interval_ms;	/* wait_for: between tries */
+	bool			 strike;	/* wait_for: act while up */
+	int			 mode;		/* copy; -1: keep */
+	const char *const	*that;		/* assert: expressions */
+	const struct pb_pos	*that_pos;
+	size_t			 nthat;
+	const struct ynode	*args;		/* a plugin's, as written */
+};
+
+struct pb_expect {
+	bool		 rc_set;
+	int		 rc;
+	const char	*stdout_re;		/* POSIX extended, or NULL */
+	const char	*stderr_re;
+	struct pb_pos	 pos;
+};
+
+struct pb_step {
+	const char		*name;
+	struct pb_pos		 pos;
+	struct pb_action	*action;	/* for every OS, or NULL */
+	struct pb_action	*on_windows;	/* its Windows variant, or NULL */
+	struct pb_action	*on_linux;	/* the Linux variant, or NULL */
+	const char		*when;		/* expression, or NULL */
+	struct pb_pos		 when_pos;
+	const char		*reg;		/* register: name, or NULL */
+	struct pb_expect	 expect;
+	int64_t			 timeout_ms;	/* 0: the run's */
+	unsigned		 retries;
+	int64_t			 retry_delay_ms;
+	enum pb_on_failure	 on_failure;
+	bool			 confirm;	/* needs --yes or a person */
+};
+
+struct pb_rollout {
+	unsigned	 canary;
+	struct pb_size	*waves;
+	size_t		 nwaves;
+	struct pb_size	 max_fail;
+	struct pb_size	 max_unreachable;
+	int64_t		 pause_ms;		/* between waves */
+	bool		 pause_manual;		/* a person lets the next go */
+	unsigned	 concurrency;		/* 0: the default */
+	unsigned	 per_site;		/* 0: no limit */
+	bool		 order_tier;
+	bool		 serial_site;
+};
+
+struct pb_var {
+	const char	*name;
+	const char	*value;
+	struct pb_pos	 pos;
+};
+
+struct playbook {
+	struct arena	*arena;
+	const char	*file;
+	const char	*name;
+	enum pb_kind	 kind;
+	const char	*description;
+	const char	*targets;
+	struct pb_pos	 targets_pos;
+	struct pb_var	*vars;
+	size_t		 nvars;
+	struct pb_rollout rollout;
+	struct pb_step	*steps;
+	size_t		 nsteps;
+};
+
+/*
+ * Reads and checks a playbook.  Returns 0 with *out set, or a negative
+ * code (LB_ERR_INVALID, LB_ERR_LIMIT, LB_ERR_SYSTEM) with every problem
+ * in d and *out NULL.  Warnings may be added on success.
+ */
+int		 playbook_load_file(const char *path, struct playbook **out,
+		    struct diags *d);
+int		 playbook_load_buffer(const char *name, const char *data,
+		    size_t len, struct playbook **out, struct diags *d);
+void		 playbook_free(struct playbook *);
+
+const char	*pb_kind_name(enum pb_kind);
+const char	*pb_action_name(enum pb_action_type);
+/* The action a step runs on a host of that OS ("windows", "linux", ...),
+ * or NULL when it has none for it. */
+const struct pb_action *pb_step_action(const struct pb_step *,
+		    const char *os);
+
+#endif
