@@ -201,7 +201,7 @@ boolean(struct reader *r, const struct ynode *n, const char *what,
 /* "5", or "20%" (1 to 100). */
 static bool
 size(struct reader *r, const struct ynode *n, const char *what,
-    struct pb_size *out)
+    struct rollout_size *out)
 {
 	const char	*s;
 	char		*end;
@@ -209,10 +209,13 @@ size(struct reader *r, const struct ynode *n, const char *what,
 
 	if ((s = text(r, n, what)) == NULL)
 		return false;
+	out->pos.file = r->file;
+	out->pos.line = n->line;
+	out->pos.col = n->col;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno == 0 && end != s && s[0] != '-' && s[0] != '+') {
-		if (*end == '%' && end[1] == '\0' && v >= 1 && v <= 100) {
+		if (*end == '%' && end[1] == '\0' && v >= 0 && v <= 100) {
 			out->set = out->percent = true;
 			out->value = (unsigned)v;
 			return true;
@@ -224,8 +227,8 @@ size(struct reader *r, const struct ynode *n, const char *what,
 			return true;
 		}
 	}
-	at(r, n, "%s must be a count or a percentage from 1%% to 100%%, not "
-	    "'%s'", what, s);
+	at(r, n, "%s must be a count or a percentage up to 100%%, not '%s'",
+	    what, s);
 	return false;
 }
 
@@ -266,28 +269,27 @@ read_vars(struct reader *r, const struct ynode *m)
 static void
 read_waves(struct reader *r, const struct ynode *n)
 {
-	struct pb_rollout	*ro = &r->pb->rollout;
-	size_t			 i;
+	struct rollout_opts	*ro = &r->pb->rollout.plan;
+	struct rollout_size	*w;
+	size_t			 i, cnt = n->type == YNODE_SEQ ? n->n : 1;
 
-	if (n->type == YNODE_SCALAR) {
-		ro->waves = arena_alloc(r->a, sizeof(*ro->waves));
-		if (size(r, n, "waves", &ro->waves[0]))
-			ro->nwaves = 1;
-		return;
-	}
-	if (n->type != YNODE_SEQ || n->n == 0) {
+	if ((n->type != YNODE_SEQ && n->type != YNODE_SCALAR) || cnt == 0) {
 		at(r, n, "waves must be a list of counts or percentages");
 		return;
 	}
-	ro->waves = arena_allocarray(r->a, n->n, sizeof(*ro->waves));
-	for (i = 0; i < n->n; i++) {
-		if (!size(r, n->v[i], "a wave", &ro->waves[ro->nwaves]))
+	w = arena_allocarray(r->a, cnt, sizeof(*w));
+	memset(w, 0, cnt * sizeof(*w));
+	for (i = 0; i < cnt; i++) {
+		const struct ynode *e = n->type == YNODE_SEQ ? n->v[i] : n;
+
+		if (!size(r, e, "a wave", &w[ro->nwaves]))
 			continue;
-		if (ro->waves[ro->nwaves].value == 0)
-			at(r, n->v[i], "a wave of 0 hosts would never end");
+		if (w[ro->nwaves].value == 0)
+			at(r, e, "a wave of 0 hosts would never end");
 		else
 			ro->nwaves++;
 	}
+	ro->waves = w;
 }
 
 static void
@@ -306,17 +308,22 @@ read_rollout(struct reader *r, const struct ynode *m)
 		v = YMAP_VAL(m, i);
 		switch (index_of(k->str, rollout_keys, NELEM(rollout_keys))) {
 		case 0:
-			if (number(r, v, "canary", 0, 100000, &n))
-				ro->canary = (unsigned)n;
+			if (number(r, v, "canary", 0, 100000, &n)) {
+				ro->plan.canary = (size_t)n;
+				ro->plan.canary_pos.file = r->file;
+				ro->plan.canary_pos.line = v->line;
+				ro->plan.canary_pos.col = v->col;
+			}
 			break;
 		case 1:
 			read_waves(r, v);
 			break;
 		case 2:
-			size(r, v, "max_fail", &ro->max_fail);
+			size(r, v, "max_fail", &ro->plan.max_fail);
 			break;
 		case 3:
-			size(r, v, "max_unreachable", &ro->max_unreachable);
+			size(r, v, "max_unreachable",
+			    &ro->plan.max_unreachable);
 			break;
 		case 4:
 			if (v->type == YNODE_SCALAR && !v->quoted &&
@@ -337,7 +344,7 @@ read_rollout(struct reader *r, const struct ynode *m)
 			if ((s = text(r, v, "order")) == NULL)
 				break;
 			if (strcmp(s, "tier") == 0)
-				ro->order_tier = true;
+				ro->plan.order_tier = true;
 			else if (strcmp(s, "inventory") != 0)
 				at(r, v, "order must be tier or inventory, "
 				    "not '%s'", s);
@@ -346,7 +353,7 @@ read_rollout(struct reader *r, const struct ynode *m)
 			if ((s = text(r, v, "serial")) == NULL)
 				break;
 			if (strcmp(s, "site") == 0)
-				ro->serial_site = true;
+				ro->plan.serial_site = true;
 			else if (strcmp(s, "none") != 0)
 				at(r, v, "serial must be site or none, not "
 				    "'%s'", s);

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rollout.h"
+
 struct arena;
 struct diags;
 struct ynode;
@@ -64,13 +66,6 @@ enum pb_on_failure {
 struct pb_pos {
 	unsigned	 line;
 	unsigned	 col;
-};
-
-/* A count, or a percentage of the hosts of the run. */
-struct pb_size {
-	bool		 set;
-	bool		 percent;
-	unsigned	 value;
 };
 
 /* One action and its arguments, as written. */
@@ -118,18 +113,13 @@ struct pb_step {
 	bool			 confirm;	/* needs --yes or a person */
 };
 
+/* The plan's rules (rollout.h), and what the runner does between. */
 struct pb_rollout {
-	unsigned	 canary;
-	struct pb_size	*waves;
-	size_t		 nwaves;
-	struct pb_size	 max_fail;
-	struct pb_size	 max_unreachable;
-	int64_t		 pause_ms;		/* between waves */
-	bool		 pause_manual;		/* a person lets the next go */
-	unsigned	 concurrency;		/* 0: the default */
-	unsigned	 per_site;		/* 0: no limit */
-	bool		 order_tier;
-	bool		 serial_site;
+	struct rollout_opts	 plan;		/* waves point into the arena */
+	int64_t			 pause_ms;	/* between waves */
+	bool			 pause_manual;	/* a person lets the next go */
+	unsigned		 concurrency;	/* 0: the default */
+	unsigned		 per_site;	/* 0: no limit */
 };
 
 struct pb_var {

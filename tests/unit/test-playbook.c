@@ -40,16 +40,16 @@ test_shipped(void **state)
 	assert_string_equal(pb->vars[0].name, "driver_dir");
 	assert_string_equal(pb->vars[0].value,
 	    "C:\\Windows\\System32\\drivers\\CrowdStrike");
-	assert_int_equal(pb->rollout.canary, 2);
-	assert_int_equal(pb->rollout.nwaves, 3);
-	assert_true(pb->rollout.waves[0].percent);
-	assert_int_equal(pb->rollout.waves[0].value, 10);
-	assert_int_equal(pb->rollout.waves[2].value, 100);
-	assert_true(pb->rollout.max_fail.set && pb->rollout.max_fail.percent);
-	assert_int_equal(pb->rollout.max_fail.value, 5);
+	assert_int_equal(pb->rollout.plan.canary, 2);
+	assert_int_equal(pb->rollout.plan.nwaves, 3);
+	assert_true(pb->rollout.plan.waves[0].percent);
+	assert_int_equal(pb->rollout.plan.waves[0].value, 10);
+	assert_int_equal(pb->rollout.plan.waves[2].value, 100);
+	assert_true(pb->rollout.plan.max_fail.set && pb->rollout.plan.max_fail.percent);
+	assert_int_equal(pb->rollout.plan.max_fail.value, 5);
 	assert_int_equal(pb->rollout.pause_ms, 30000);
 	assert_int_equal(pb->rollout.per_site, 20);
-	assert_true(pb->rollout.order_tier);
+	assert_true(pb->rollout.plan.order_tier);
 	assert_int_equal(pb->nsteps, 4);
 
 	st = &pb->steps[0];
