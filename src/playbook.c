@@ -249,8 +249,8 @@ read_vars(struct reader *r, const struct ynode *m)
 	for (i = 0; i < m->n; i++) {
 		name = YMAP_KEY(m, i)->str;
 		if (!inv_valid_name(name) || strchr(name, '.') != NULL) {
-			at(r, YMAP_KEY(m, i), "bad variable name '%s': letters, "
-			    "digits, '_' and '-'", name);
+			at(r, YMAP_KEY(m, i), "bad variable name '%s': "
+			    "letters, digits, '_' and '-'", name);
 			continue;
 		}
 		if (YMAP_VAL(m, i)->type != YNODE_SCALAR) {

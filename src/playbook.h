@@ -78,7 +78,7 @@ struct pb_action {
 	const char		*src;		/* script, copy, fetch */
 	const char		*dest;		/* copy, fetch */
 	const char		*owner;		/* manual: the role */
-	int64_t			 timeout_ms;	/* wait_for, reboot; 0: default */
+	int64_t			 timeout_ms;	/* wait_for, reboot, pause */
 	int64_t			 interval_ms;	/* wait_for: between tries */
 	bool			 strike;	/* wait_for: act while up */
 	int			 mode;		/* copy; -1: keep */
@@ -100,8 +100,8 @@ struct pb_step {
 	const char		*name;
 	struct pb_pos		 pos;
 	struct pb_action	*action;	/* for every OS, or NULL */
-	struct pb_action	*on_windows;	/* its Windows variant, or NULL */
-	struct pb_action	*on_linux;	/* the Linux variant, or NULL */
+	struct pb_action	*on_windows;	/* Windows only, or NULL */
+	struct pb_action	*on_linux;	/* Linux only, or NULL */
 	const char		*when;		/* expression, or NULL */
 	struct pb_pos		 when_pos;
 	const char		*reg;		/* register: name, or NULL */

@@ -45,7 +45,8 @@ test_shipped(void **state)
 	assert_true(pb->rollout.plan.waves[0].percent);
 	assert_int_equal(pb->rollout.plan.waves[0].value, 10);
 	assert_int_equal(pb->rollout.plan.waves[2].value, 100);
-	assert_true(pb->rollout.plan.max_fail.set && pb->rollout.plan.max_fail.percent);
+	assert_true(pb->rollout.plan.max_fail.set);
+	assert_true(pb->rollout.plan.max_fail.percent);
 	assert_int_equal(pb->rollout.plan.max_fail.value, 5);
 	assert_int_equal(pb->rollout.pause_ms, 30000);
 	assert_int_equal(pb->rollout.per_site, 20);
