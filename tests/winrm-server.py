@@ -325,6 +325,9 @@ def run(command, user='alice'):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
+    # Each response in as few segments as it is written: no 40 ms wait
+    # for the client's delayed ACK, which Windows' HTTP.sys does not have.
+    disable_nagle_algorithm = True
     server_version = 'Microsoft-HTTPAPI/2.0'
     sys_version = ''
 
