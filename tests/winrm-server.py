@@ -3,7 +3,8 @@
 HTTP or HTTPS, Basic auth (and Negotiate with --keytab), on 127.0.0.1.
 
   winrm-server.py --port-file F --password PW [--cert C --key K]
-                  [--bind ADDR] [--port N] [--keytab KT]
+                  [--bind ADDR] [--port N] [--keytab KT] [--root DIR]
+                  [--envelope-kb N] [--nagle]
 
 It answers the shell operations as Windows does (Create, Command, Receive,
 Signal, Delete; SOAP 1.2 faults with HTTP 500; 401 with the schemes a
@@ -653,6 +654,9 @@ def main():
                     help='port to listen on (0: any free one)')
     ap.add_argument('--root', help='the fake disk (default: a new '
                     'temporary directory)')
+    ap.add_argument('--nagle', action='store_true',
+                    help="leave Nagle's algorithm on (for the benchmark's "
+                    'comparison)')
     ap.add_argument('--envelope-kb', type=int, default=500,
                     help='MaxEnvelopeSizekb: the largest request taken')
     ap.add_argument('--keytab', help='accept Negotiate (Kerberos through '
@@ -664,6 +668,7 @@ def main():
     srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
     srv.password = a.password
+    Handler.disable_nagle_algorithm = not a.nagle
     srv.envelope = a.envelope_kb * 1024
     srv.keytab = a.keytab
     if a.keytab:
