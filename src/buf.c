@@ -1,9 +1,12 @@
 /*
  * Growable, bounded, NUL-terminated buffers (see buf.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "errors.h"
@@ -169,4 +172,50 @@ buf_detach(struct buf *b, size_t *lenp)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+/*
+ * Appends the whole file at path, at most max bytes; returns 0 or an
+ * errno (EFBIG when the file is larger).  The bytes pass through one
+ * stack chunk only, wiped afterwards, so secrets may be read this way
+ * into a BUF_WIPE buffer.
+ */
+int
+buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	char	 chunk[8192];
+	ssize_t	 n;
+	int	 fd, err = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (b->len + (size_t)n > max ||
+		    buf_add(b, chunk, (size_t)n) != 0) {
+			err = EFBIG;
+			break;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return err;
+}
+
+/* Removes one trailing line end ("\n" or "\r\n"). */
+void
+buf_chomp(struct buf *b)
+{
+	if (b->len > 0 && b->data[b->len - 1] == '\n')
+		buf_truncate(b, b->len - 1);
+	if (b->len > 0 && b->data[b->len - 1] == '\r')
+		buf_truncate(b, b->len - 1);
 }

@@ -50,5 +50,9 @@ void		 buf_truncate(struct buf *, size_t);
 const char	*buf_str(const struct buf *);
 /* Returns the contents (caller frees) and leaves the buf empty. */
 char		*buf_detach(struct buf *, size_t *lenp);
+/* The whole file at path, appended (at most max bytes); 0 or an errno. */
+int		 buf_read_file(struct buf *, const char *path, size_t max);
+/* Removes one trailing line end ("\n" or "\r\n"). */
+void		 buf_chomp(struct buf *);
 
 #endif

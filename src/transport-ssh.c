@@ -556,47 +556,6 @@ fmt_secs(char *out, size_t size, int64_t ms)
 		snprintf(out, size, "%.1f s", (double)ms / 1000);
 }
 
-/* Reads a whole file into b (created by the caller).  0 or an errno. */
-static int
-read_file(const char *path, struct buf *b, size_t max)
-{
-	char	 chunk[8192];
-	ssize_t	 n;
-	int	 fd, err = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err = errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (b->len + (size_t)n > max ||
-		    buf_add(b, chunk, (size_t)n) != 0) {
-			err = EFBIG;
-			break;
-		}
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	return err;
-}
-
-/* Removes one trailing line end ("\n" or "\r\n"). */
-static void
-chomp(struct buf *b)
-{
-	if (b->len > 0 && b->data[b->len - 1] == '\n')
-		buf_truncate(b, b->len - 1);
-	if (b->len > 0 && b->data[b->len - 1] == '\r')
-		buf_truncate(b, b->len - 1);
-}
-
 static const char *
 base_name(const char *path)
 {
@@ -707,7 +666,7 @@ key_get(struct ssh_state *st, const char *path, bool is_default)
 	buf_init(&k->priv, SSH_KEY_MAX + 1, BUF_WIPE);
 	buf_init(&k->pub, SSH_KEY_MAX + 1, 0);
 	buf_init(&k->pass, SSH_SECRET_MAX, BUF_WIPE);
-	k->err = read_file(k->path, &k->priv, SSH_KEY_MAX);
+	k->err = buf_read_file(&k->priv, k->path, SSH_KEY_MAX);
 	if (k->err == ENOENT && is_default)
 		k->missing = true;
 	if (k->err == 0) {
@@ -718,7 +677,7 @@ key_get(struct ssh_state *st, const char *path, bool is_default)
 		/* With the public half at hand libssh2 need not derive it
 		 * from the private key: one decryption less per login. */
 		xasprintf(&pub, "%s.pub", k->path);
-		if (read_file(pub, &k->pub, SSH_KEY_MAX) != 0)
+		if (buf_read_file(&k->pub, pub, SSH_KEY_MAX) != 0)
 			buf_release(&k->pub);
 		free(pub);
 		k->rsa = key_is_rsa(k);
@@ -790,13 +749,13 @@ secret_get(struct ssh_state *st, const char *env, const char *file,
 		return false;
 	path = expand_path(st, file);
 	buf_reset(out);
-	err = read_file(path, out, SSH_SECRET_MAX - 1);
+	err = buf_read_file(out, path, SSH_SECRET_MAX - 1);
 	free(path);
 	if (err != 0) {
 		buf_reset(out);
 		return false;
 	}
-	chomp(out);
+	buf_chomp(out);
 	return true;
 }
 
@@ -818,9 +777,9 @@ pwfile_get(struct ssh_state *st, const char *file)
 	f = xcalloc(1, sizeof(*f));
 	f->path = path;
 	buf_init(&f->data, SSH_SECRET_MAX, BUF_WIPE);
-	f->err = read_file(path, &f->data, SSH_SECRET_MAX - 1);
+	f->err = buf_read_file(&f->data, path, SSH_SECRET_MAX - 1);
 	if (f->err == 0)
-		chomp(&f->data);
+		buf_chomp(&f->data);
 	st->pwfiles = xreallocarray(st->pwfiles, st->npwfiles + 1,
 	    sizeof(*st->pwfiles));
 	st->pwfiles[st->npwfiles++] = f;
@@ -862,7 +821,7 @@ kh_read(struct kh_file *f)
 	unsigned			 line = 0;
 
 	buf_init(&b, 0, 0);
-	f->err = read_file(f->path, &b, BUF_DEFAULT_MAX);
+	f->err = buf_read_file(&b, f->path, BUF_DEFAULT_MAX);
 	if (f->err == ENOENT)
 		f->err = 0;
 	p = b.data;
@@ -1027,7 +986,7 @@ key_ask(struct tp_ctx *ctx, struct ssh_key *k)
 	buf_reset(&k->pass);
 	if (ctx->opt.prompt(q, false, &k->pass, ctx->opt.prompt_arg) != 0)
 		buf_reset(&k->pass);
-	chomp(&k->pass);
+	buf_chomp(&k->pass);
 	free(q);
 }
 

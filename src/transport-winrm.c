@@ -863,39 +863,6 @@ winrm_open(struct tp_ctx *ctx, void *state, const struct host *h)
 	return &c->tc;
 }
 
-static int
-read_secret(const char *path, struct buf *b)
-{
-	char	 chunk[512];
-	ssize_t	 n;
-	int	 fd, err = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err = errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (buf_add(b, chunk, (size_t)n) != 0) {
-			err = EFBIG;
-			break;
-		}
-	}
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	if (b->len > 0 && b->data[b->len - 1] == '\n')
-		buf_truncate(b, b->len - 1);
-	if (b->len > 0 && b->data[b->len - 1] == '\r')
-		buf_truncate(b, b->len - 1);
-	return err;
-}
-
 /* The password: environment, file, the run's.  false: tp_fail()ed. */
 static bool
 get_password(struct winrm_conn *c)
@@ -908,12 +875,14 @@ get_password(struct winrm_conn *c)
 	if (o->password_env != NULL && (v = getenv(o->password_env)) != NULL)
 		return buf_adds(&c->pw, v) == 0;
 	if (o->password_file != NULL) {
-		if ((err = read_secret(o->password_file, &c->pw)) != 0) {
+		if ((err = buf_read_file(&c->pw, o->password_file,
+		    WINRM_SECRET_MAX - 1)) != 0) {
 			buf_reset(&c->pw);
 			tp_fail(&c->tc, TP_LOCAL, "cannot read password file "
 			    "%s: %s", o->password_file, strerror(err));
 			return false;
 		}
+		buf_chomp(&c->pw);
 		return true;
 	}
 	if (c->tc.ctx->opt.password != NULL)

@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -485,6 +487,35 @@ test_strmap_growth(void **state)
 	arena_free(a);
 }
 
+static void
+test_read_file(void **state)
+{
+	char		 path[] = "/tmp/lb-buf-XXXXXX";
+	struct buf	 b = BUF_INIT;
+	FILE		*f;
+	int		 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("s3cret\r\n", f);
+	assert_int_equal(fclose(f), 0);
+
+	buf_adds(&b, "<");
+	assert_int_equal(buf_read_file(&b, path, 100), 0);
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(b.data, "<s3cret\r\n", 9);
+	buf_chomp(&b);
+	assert_string_equal(buf_str(&b), "<s3cret");
+	buf_chomp(&b);		/* only one line end goes */
+	assert_string_equal(buf_str(&b), "<s3cret");
+	buf_reset(&b);
+	assert_int_equal(buf_read_file(&b, path, 7), EFBIG);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(buf_read_file(&b, path, 100), ENOENT);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -502,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_arena_realloc),
 		cmocka_unit_test(test_strmap_basic),
 		cmocka_unit_test(test_strmap_growth),
+		cmocka_unit_test(test_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,7 +374,7 @@ assert_contents(const char *path, const void *data, size_t len)
 	struct buf	 b;
 
 	buf_init(&b, 0, 0);
-	assert_int_equal(read_file(path, &b, 64 << 20), 0);
+	assert_int_equal(buf_read_file(&b, path, 64 << 20), 0);
 	assert_int_equal(b.len, len);
 	if (len > 0)
 		assert_memory_equal(b.data, data, len);
