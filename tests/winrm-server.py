@@ -67,13 +67,16 @@ and the reason on stderr.  Basic works as before.
 """
 
 import argparse
+import atexit
 import base64
 import hashlib
 import os
-import tempfile
 import re
+import shutil
+import signal
 import ssl
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -664,6 +667,10 @@ def main():
     a = ap.parse_args()
     global ROOT
     ROOT = a.root or tempfile.mkdtemp(prefix='winrm-disk-')
+    if not a.root:
+        # A disk of its own goes with the server, killed or not.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        atexit.register(shutil.rmtree, ROOT, True)
     ThreadingHTTPServer.request_queue_size = 1024
     srv = ThreadingHTTPServer((a.bind, a.port), Handler)
     srv.daemon_threads = True
