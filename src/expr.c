@@ -1569,7 +1569,7 @@ val_match(struct eval *ev, const struct node *n, const struct val *a,
 	const regex_t	*re = &n->re;
 	regex_t		 dyn;
 	regmatch_t	 m[1];
-	char		 why[EXPR_ERROR_MAX];
+	char		 why[EXPR_ERROR_MAX], *subject;
 	int		 rc;
 
 	/* See EXPR_MAX_MATCH_LEN: glibc's search takes time in len^2. */
@@ -1584,10 +1584,19 @@ val_match(struct eval *ev, const struct node *n, const struct val *a,
 			    "%s", why);
 		re = &dyn;
 	}
-	/* The subject may hold NULs and need not end in one. */
+	/*
+	 * A looked-up string need not end in a NUL, and regexec() may look
+	 * for one (sanitizers' interceptors do) even with REG_STARTEND, so
+	 * it reads a copy; REG_STARTEND still lets NULs inside match.
+	 */
+	subject = xmalloc(a->v.len + 1);
+	if (a->v.len > 0)
+		memcpy(subject, a->v.s, a->v.len);
+	subject[a->v.len] = '\0';
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)a->v.len;
-	rc = regexec(re, a->v.s != NULL ? a->v.s : "", 1, m, REG_STARTEND);
+	rc = regexec(re, subject, 1, m, REG_STARTEND);
+	free(subject);
 	if (!n->has_re)
 		regfree(&dyn);
 	if (rc != 0 && rc != REG_NOMATCH)
