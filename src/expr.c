@@ -258,7 +258,7 @@ parse_int(const char *s, size_t n, int64_t *v)
 	return 0;
 }
 
-/* Regular expressions: the guard of pattern.c, with the same limits. */
+/* Regular expressions: pattern.c's guard, with one more rule. */
 
 /* Whether s has a back-reference (\1 .. \9) outside an escape pair. */
 static bool
@@ -311,99 +311,167 @@ regex_cap(size_t v)
 /*
  * Reads "{m}", "{m,}" or "{m,n}" at *sp, leaving *sp on the "}".
  * Returns the copies it makes (the larger count, plus one), or 0 when
- * there is no closing brace.
+ * there is no closing brace; says whether it has no upper bound and
+ * whether it allows zero copies.
  */
 static size_t
-regex_braces(const char **sp)
+regex_braces(const char **sp, bool *unbounded, bool *zero)
 {
 	const char	*s = *sp + 1;
-	size_t		 m = 0, v = 0;
+	size_t		 m = 0, v = 0, lo = 0;
+	bool		 comma = false;
 
 	for (; is_digit(*s) || *s == ','; s++) {
-		v = *s == ',' ? 0 : regex_cap(v * 10 + (size_t)(*s - '0'));
+		if (*s == ',') {
+			comma = true;
+			v = 0;
+			continue;
+		}
+		v = regex_cap(v * 10 + (size_t)(*s - '0'));
+		if (!comma)
+			lo = v;
 		if (v > m)
 			m = v;
 	}
+	*unbounded = comma && s[-1] == ',';
+	*zero = lo == 0;
 	*sp = s;
 	return *s == '}' ? m + 1 : 0;
+}
+
+/* One level of parentheses while scanning a pattern. */
+struct re_level {
+	size_t	 size;		/* estimated tree nodes */
+	size_t	 nest;		/* deepest nesting of repetitions */
+	bool	 alt_empty;	/* the current alternative can match "" */
+	bool	 any_empty;	/* an earlier alternative can */
+};
+
+/* An atom: a character, a class, an anchor or a group. */
+struct re_atom {
+	size_t	 size;
+	size_t	 nest;
+	bool	 empty;		/* can match "" */
+};
+
+/* Reads the atom at *sp (anything but "(" and "|"); ")" ends a group. */
+static void
+regex_atom(const char **sp, struct re_level *lv, size_t *depth,
+    struct re_atom *a)
+{
+	const char	*s = *sp;
+
+	a->size = 1;
+	a->nest = 0;
+	a->empty = false;
+	switch (*s) {
+	case ')':
+		if (*depth > 0) {
+			a->size += lv[*depth].size;
+			a->nest = lv[*depth].nest;
+			a->empty = lv[*depth].any_empty || lv[*depth].alt_empty;
+			(*depth)--;
+		}
+		s++;
+		break;
+	case '\\':
+		/* GNU's \b \B \< \> \` \' match no character. */
+		a->empty = s[1] != '\0' && strchr("bB<>`'", s[1]) != NULL;
+		s += s[1] != '\0' ? 2 : 1;
+		break;
+	case '[':
+		s = regex_skip_bracket(s);
+		break;
+	case '^':
+	case '$':
+		a->empty = true;
+		s++;
+		break;
+	default:
+		s++;
+		break;
+	}
+	*sp = s;
+}
+
+/* Reads the repetition operators after atom a.  Returns why not, or NULL. */
+static const char *
+regex_repeat(const char **sp, struct re_atom *a)
+{
+	const char	*s = *sp;
+	size_t		 m, nq;
+	bool		 unbounded, zero;
+
+	for (nq = 0;; nq++) {
+		if (*s == '*' || *s == '?' || *s == '+') {
+			m = *s == '+' ? 2 : 1;
+			unbounded = *s != '?';
+			zero = *s != '+';
+		} else if (*s != '{' ||
+		    (m = regex_braces(&s, &unbounded, &zero)) == 0)
+			break;
+		if (nq > 0)
+			return "a repetition operator follows another";
+		if (unbounded && a->empty)
+			return "an unbounded repetition of what can match "
+			    "nothing";
+		s++;
+		a->size = regex_cap(a->size * m + 1);
+		if (++a->nest > EXPR_RE_NEST)
+			return "repetitions nested too deep";
+		if (zero)
+			a->empty = true;
+	}
+	*sp = s;
+	return NULL;
 }
 
 /*
  * Why regcomp() should not see s, or NULL.  glibc copies the operand of
  * "+" once and that of "{m,n}" up to n times, then computes closures
  * over the tree; nested and stacked repetitions make both exponential.
- * So a repetition operator may not follow another, repetitions nest at
- * most EXPR_RE_NEST deep, and the tree, estimated parenthesis by
- * parenthesis, may not pass EXPR_RE_SIZE nodes.
+ * So, as in pattern.c, a repetition operator may not follow another,
+ * repetitions nest at most EXPR_RE_NEST deep, and the tree, estimated
+ * parenthesis by parenthesis, may not pass EXPR_RE_SIZE nodes.  And
+ * since closures over empty loops explode too (twenty "(a?|b?)+" in a
+ * row take minutes), "*", "+" and "{m,}" may not repeat what can match
+ * the empty string; "(a?)*" says nothing that "a*" does not.
  */
 static const char *
 regex_too_big(const char *s)
 {
-	size_t	 size[EXPR_MAX_RE_LEN / 2 + 2];
-	size_t	 nest[EXPR_MAX_RE_LEN / 2 + 2];
-	size_t	 depth = 0, atom, anest, m, nq;
+	struct re_level	 lv[EXPR_MAX_RE_LEN / 2 + 2];
+	struct re_atom	 a;
+	const char	*why;
+	size_t		 depth = 0;
 
-	size[0] = nest[0] = 0;
+	memset(&lv[0], 0, sizeof lv[0]);
+	lv[0].alt_empty = true;
 	while (*s != '\0') {
-		switch (*s) {
-		case '(':
-			if (depth + 1 >= sizeof size / sizeof *size)
+		if (*s == '(') {
+			if (depth + 1 >= sizeof lv / sizeof *lv)
 				return "too many parentheses";
 			depth++;
-			size[depth] = nest[depth] = 0;
+			memset(&lv[depth], 0, sizeof lv[depth]);
+			lv[depth].alt_empty = true;
 			s++;
 			continue;
-		case '|':
+		}
+		if (*s == '|') {
+			lv[depth].any_empty |= lv[depth].alt_empty;
+			lv[depth].alt_empty = true;
 			s++;
 			continue;
-		case ')':
-			atom = 1;
-			anest = 0;
-			if (depth > 0) {
-				atom += size[depth];
-				anest = nest[depth];
-				depth--;
-			}
-			s++;
-			break;
-		case '\\':
-			s += s[1] != '\0' ? 2 : 1;
-			atom = 1;
-			anest = 0;
-			break;
-		case '[':
-			s = regex_skip_bracket(s);
-			atom = 1;
-			anest = 0;
-			break;
-		default:
-			s++;
-			atom = 1;
-			anest = 0;
-			break;
 		}
-		for (nq = 0;; nq++) {
-			if (*s == '*' || *s == '?')
-				m = 1;
-			else if (*s == '+')
-				m = 2;
-			else if (*s == '{') {
-				if ((m = regex_braces(&s)) == 0)
-					break;
-			} else
-				break;
-			if (nq > 0)
-				return "a repetition operator follows another";
-			s++;
-			atom = regex_cap(atom * m + 1);
-			if (++anest > EXPR_RE_NEST)
-				return "repetitions nested too deep";
-		}
-		size[depth] = regex_cap(size[depth] + atom);
-		if (size[depth] > EXPR_RE_SIZE)
+		regex_atom(&s, lv, &depth, &a);
+		if ((why = regex_repeat(&s, &a)) != NULL)
+			return why;
+		lv[depth].size = regex_cap(lv[depth].size + a.size);
+		if (lv[depth].size > EXPR_RE_SIZE)
 			return "its repetitions make it too large";
-		if (anest > nest[depth])
-			nest[depth] = anest;
+		if (a.nest > lv[depth].nest)
+			lv[depth].nest = a.nest;
+		lv[depth].alt_empty = lv[depth].alt_empty && a.empty;
 	}
 	return NULL;
 }
@@ -1569,7 +1637,7 @@ val_match(struct eval *ev, const struct node *n, const struct val *a,
 	const regex_t	*re = &n->re;
 	regex_t		 dyn;
 	regmatch_t	 m[1];
-	char		 why[EXPR_ERROR_MAX];
+	char		 why[EXPR_ERROR_MAX], *subject;
 	int		 rc;
 
 	/* See EXPR_MAX_MATCH_LEN: glibc's search takes time in len^2. */
@@ -1584,10 +1652,19 @@ val_match(struct eval *ev, const struct node *n, const struct val *a,
 			    "%s", why);
 		re = &dyn;
 	}
-	/* The subject may hold NULs and need not end in one. */
+	/*
+	 * A looked-up string need not end in a NUL, and regexec() may look
+	 * for one (sanitizers' interceptors do) even with REG_STARTEND, so
+	 * it reads a copy; REG_STARTEND still lets NULs inside match.
+	 */
+	subject = xmalloc(a->v.len + 1);
+	if (a->v.len > 0)
+		memcpy(subject, a->v.s, a->v.len);
+	subject[a->v.len] = '\0';
 	m[0].rm_so = 0;
 	m[0].rm_eo = (regoff_t)a->v.len;
-	rc = regexec(re, a->v.s != NULL ? a->v.s : "", 1, m, REG_STARTEND);
+	rc = regexec(re, subject, 1, m, REG_STARTEND);
+	free(subject);
 	if (!n->has_re)
 		regfree(&dyn);
 	if (rc != 0 && rc != REG_NOMATCH)

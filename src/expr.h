@@ -72,7 +72,9 @@
  * EXPR_MAX_RE_LEN bytes, no back-references, no repetition operator
  * right after another, repetitions nested at most four deep and a limited
  * expanded size, since glibc's regcomp() takes exponential time and
- * memory on some small patterns.  A literal pattern is compiled once by
+ * memory on some small patterns; and one more rule: "*", "+" and "{m,}"
+ * may not repeat what can match the empty string ("(a?|b?)+", "(a*)*"),
+ * which explodes too.  A literal pattern is compiled once by
  * expr_parse(); one that comes from a lookup is checked and compiled at
  * each evaluation.  The string matched is at most EXPR_MAX_MATCH_LEN
  * bytes: glibc's regexec() tries the pattern from every offset, so a

@@ -15,6 +15,7 @@
 #include "expr.h"
 #include "xmalloc.h"
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define V_STR(x)	{ .type = EXPR_STR, .s = (x), .len = sizeof(x) - 1 }
@@ -52,12 +53,32 @@ static const struct {
 	{ "facts.os_family", V_STR("Debian") },
 };
 
+/* "u": three bytes and no NUL after them, so that reading on is caught. */
+static char	*unterminated;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	unterminated = xmalloc(3);
+	memcpy(unterminated, "a1c", 3);
+	return 0;
+}
+
 static int
 lookup(void *arg, const char *name, struct expr_value *out)
 {
 	size_t	 i;
 
 	(void)arg;
+	if (strcmp(name, "u") == 0) {
+		memset(out, 0, sizeof *out);
+		out->type = EXPR_STR;
+		out->s = unterminated;
+		out->len = 3;
+		return 0;
+	}
 	for (i = 0; i < sizeof vars / sizeof *vars; i++) {
 		if (strcmp(vars[i].name, name) == 0) {
 			*out = vars[i].v;

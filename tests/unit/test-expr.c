@@ -82,7 +82,8 @@ static const struct var vars[] = {
 	{ "nullstr", { .type = EXPR_STR, .s = NULL, .len = 0 } },
 	{ "pat", V_STR("^web[0-9]+$") },
 	{ "badpat", V_STR("(a") },
-	{ "deeppat", V_STR("(((((a+)?)+)?)+)") },
+	{ "deeppat", V_STR("((((a+){2}){2}){2}){2}") },
+	{ "looppat", V_STR("(a?|b?)+") },
 	{ "nulpat", { .type = EXPR_STR, .s = "a\0b", .len = 3 } },
 	{ "badtype", { .type = (enum expr_type)99 } },
 	{ "badstr", { .type = EXPR_STR, .s = NULL, .len = 5 } },
@@ -458,7 +459,9 @@ test_regex(void **state)
 	T("abc =~ 'c$'");
 	F("abc =~ 'X'");
 	T("os =~ '^(((a|l)+)?i)'");
-	T("'x' =~ '((((a+)?)+)?)x'");
+	T("'x' =~ '((((a+){2})?)?)x'");
+	T("'' =~ '(a?){3}(a|b?){2,5}'");
+	T("'ab' =~ '^(a?b)+$'");
 }
 
 static void
@@ -478,8 +481,26 @@ test_regex_refused(void **state)
 	    "bad regular expression: a repetition operator follows another");
 	check_parse_err("os =~ 'a{2}?'", 7,
 	    "bad regular expression: a repetition operator follows another");
-	check_parse_err("os =~ '(((((a+)?)+)?)+)'", 7,
+	check_parse_err("os =~ '((((a+){2}){2}){2}){2}'", 7,
 	    "bad regular expression: repetitions nested too deep");
+	/* Loops over what can be empty: glibc's closures explode. */
+	check_parse_err("os =~ '(a?|b?)+(a?|b?)+(a?|b?)+(a?|b?)+'", 7,
+	    "bad regular expression: an unbounded repetition of what can "
+	    "match nothing");
+	check_parse_err("os =~ '(a*)*'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '((a?)*)?'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '(a|)+'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '(x|a{0,3}){2,}'", 7, "bad regular expression: "
+	    "an unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '(^)+'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '(\\\\b|$)*'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
+	check_parse_err("os =~ '()*'", 7, "bad regular expression: an "
+	    "unbounded repetition of what can match nothing");
 	check_parse_err("os =~ '(a{99}){99}'", 7,
 	    "bad regular expression: its repetitions make it too large");
 	check_parse_err("true and 'x' =~ '((a+)+)+' or x =~ '(\\\\2)'", 36,
@@ -509,6 +530,9 @@ test_regex_refused(void **state)
 	    "bad regular expression: unmatched ( or \\(");
 	check_eval_err("os !~ deeppat", LB_ERR_INVALID, 7,
 	    "bad regular expression: repetitions nested too deep");
+	check_eval_err("os =~ looppat", LB_ERR_INVALID, 7,
+	    "bad regular expression: an unbounded repetition of what can "
+	    "match nothing");
 	check_eval_err("os =~ nulpat", LB_ERR_INVALID, 7,
 	    "bad regular expression: a NUL byte");
 }
