@@ -119,6 +119,14 @@ progress_draw(struct exec_run *r, const struct engine_stats *st)
 	r->progress_shown = true;
 }
 
+/* Whether the host's lines end in CRLF: a Windows host. */
+static bool
+crlf_host(const struct host *h)
+{
+	return h->transport == TRANSPORT_WINRM ||
+	    (h->os != NULL && strcmp(h->os, "windows") == 0);
+}
+
 /* Writes one line of a host's output, "host: text". */
 static void
 put_line(struct exec_run *r, const struct host *h, enum tp_stream_id id,
@@ -127,8 +135,9 @@ put_line(struct exec_run *r, const struct host *h, enum tp_stream_id id,
 	FILE	*fp = id == TP_STDOUT ? stdout : stderr;
 
 	progress_clear(r);
-	/* Windows ends lines with CRLF: the line is what comes before. */
-	if (len > 0 && s[len - 1] == '\r')
+	/* Windows ends lines with CRLF: the line is what comes before.
+	 * Other hosts' bytes are shown as they are. */
+	if (len > 0 && s[len - 1] == '\r' && crlf_host(h))
 		len--;
 	/* fwrite, not %.*s: binary output may hold NUL bytes. */
 	if (fputs(h->name, fp) == EOF || fputs(": ", fp) == EOF ||
@@ -311,14 +320,17 @@ streq(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* A copy of s with each CRLF as LF, so Windows and Unix output compare. */
+/*
+ * A copy of s; from a Windows host with each CRLF as LF, so that Windows
+ * and Unix output compare.
+ */
 static char *
-lf_copy(const char *s)
+lf_copy(const char *s, bool crlf)
 {
 	char	*t = xstrdup(s), *w = t;
 
 	for (; *s != '\0'; s++) {
-		if (s[0] == '\r' && s[1] == '\n')
+		if (crlf && s[0] == '\r' && s[1] == '\n')
 			continue;
 		*w++ = *s;
 	}
@@ -331,8 +343,8 @@ static void
 gather_host(struct exec_run *r, const struct engine_event *ev)
 {
 	const struct tp_result	*res = ev->res;
-	char			*out = lf_copy(stream_text(res, TP_STDOUT));
-	char			*err = lf_copy(stream_text(res, TP_STDERR));
+	bool			 crlf = crlf_host(ev->host);
+	char			*out, *err;
 	int			 rc = res ? res->rc : -1;
 	enum tp_err		 e = res ? res->err : TP_CANCELLED;
 	const char		*msg = res ? res->msg : NULL;
@@ -340,6 +352,8 @@ gather_host(struct exec_run *r, const struct engine_event *ev)
 	uint64_t		 hash = 1469598103934665603ULL;
 	size_t			 i;
 
+	out = lf_copy(stream_text(res, TP_STDOUT), crlf);
+	err = lf_copy(stream_text(res, TP_STDERR), crlf);
 	hash = hash_bytes(hash, out, strlen(out));
 	hash = hash_bytes(hash ^ 0xff, err, strlen(err));
 	hash = hash_bytes(hash, (const char *)&rc, sizeof(rc));

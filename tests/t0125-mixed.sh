@@ -88,6 +88,10 @@ win1: mixed fleet
 win2: mixed fleet
 win3: mixed fleet" "Windows lines print like the others"
 
+lb -i "$T/inv.yml" exec lin1 -- printf 'x\\r\\n'
+is "$(printf '%s' "$out" | od -An -c | tr -s ' ')" " l i n 1 : x \\r" \
+    "a Linux host's CR is its own: only Windows lines lose it"
+
 lb -i "$T/inv.yml" exec --gather all -- echo mixed fleet
 like "$out" "^lin\[1:3\],sim1,win\[1:3\] \(7 hosts\)" \
     "--gather puts Windows and Linux with the same output in one group"
