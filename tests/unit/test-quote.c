@@ -933,7 +933,8 @@ run_everywhere(const struct buf *script, const struct buf *want,
 			if (want == NULL)
 				continue;
 			if (rc != 0 || got.len != want->len ||
-			    memcmp(got.data, want->data, got.len) != 0)
+			    (got.len > 0 &&
+			    memcmp(got.data, want->data, got.len) != 0))
 				fail_msg("%s %s, value '%s': exit %d, got "
 				    "'%s' (%zu bytes)", shells[s][0],
 				    way ? "-s" : "-c", shown(v, vlen), rc,
