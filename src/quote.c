@@ -22,6 +22,14 @@
  * comment, PowerShell's --%), the lexer gives up and every later variable
  * is refused: a refusal costs the playbook's author a rewrite, a wrong
  * guess could run a value.
+ *
+ * Besides its hand-written cases, tests/unit/test-quote.c checks the sh
+ * lexer against dash and bash themselves: random templates from shell
+ * fragments, each one the lexer accepts run with values made to break
+ * out of any context.  Longer runs of that check are how bash's
+ * arithmetic contexts and array subscripts, its carrying on after a
+ * syntax error in an array assignment, line continuations and "$$("
+ * came to be handled here.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -66,7 +74,8 @@ struct tmpl {
 enum frame {
 	F_TOP,			/* unquoted text */
 	F_CMDSUB,		/* $( ... ), unquoted, to its ')' */
-	F_ARITH,		/* sh $(( ... )) */
+	F_ARITH,		/* sh $(( ... )) and (( ... )) */
+	F_INDEX,		/* sh a[ ... ], $[ ... ] */
 	F_PARAM,		/* sh ${ ... }, PowerShell ${name} */
 	F_SQ,			/* single quotes */
 	F_DQ,			/* double quotes */
@@ -92,6 +101,9 @@ struct lex {
 	enum frame	 st[LEX_DEPTH];
 	unsigned	 depth[LEX_DEPTH];	/* '(' open in the frame */
 	int		 n;		/* st[n - 1] is the current frame */
+	size_t		 esc_end;	/* just past an escaped character */
+	size_t		 cont_end;	/* just past line continuations */
+	int		 cont_prev;	/* prev_byte() before them */
 	const char	*after;		/* a variable here follows this */
 	const char	*lost;		/* why later variables are refused */
 	struct heredoc	 hd[LEX_HEREDOCS];
@@ -444,19 +456,6 @@ pop(struct lex *lx, size_t skip)
 		lx->n--;
 }
 
-/* True when the frames below the current one are all unquoted text. */
-static bool
-below_unquoted(const struct lex *lx)
-{
-	int	 k;
-
-	for (k = 0; k < lx->n - 1; k++) {
-		if (lx->st[k] != F_TOP && lx->st[k] != F_CMDSUB)
-			return false;
-	}
-	return true;
-}
-
 /* Why a variable cannot stand in frame f, or NULL when it can. */
 static const char *
 frame_why(enum frame f)
@@ -466,7 +465,9 @@ frame_why(enum frame f)
 	case F_CMDSUB:
 		return NULL;
 	case F_ARITH:
-		return "inside $((...))";
+		return "inside ((...))";
+	case F_INDEX:
+		return "inside [...]";
 	case F_PARAM:
 		return "inside ${...}";
 	case F_SQ:
@@ -487,6 +488,19 @@ frame_why(enum frame f)
 	return "in an unknown place";
 }
 
+/* True when the frames below the current one are all unquoted text. */
+static bool
+below_unquoted(const struct lex *lx)
+{
+	int	 k;
+
+	for (k = 0; k < lx->n - 1; k++) {
+		if (frame_why(lx->st[k]) != NULL)
+			return false;
+	}
+	return true;
+}
+
 /* Why the variable at the lexer cannot stand there, or NULL. */
 static const char *
 var_why(const struct lex *lx)
@@ -502,25 +516,101 @@ var_why(const struct lex *lx)
 	return lx->after;
 }
 
-/* The byte before the lexer, a variable reading as a closing quote. */
+/*
+ * The byte before the lexer, for what a word's start changes: a variable
+ * reads as a closing quote, an escaped character as a letter.
+ */
 static int
 prev_byte(const struct lex *lx)
 {
 	if (lx->i == 0)
 		return CH_END;
+	if (lx->i == lx->cont_end)
+		return lx->cont_prev;
+	if (lx->i == lx->esc_end)
+		return 'a';
 	if (lx->s[lx->i - 1] == '\0')
 		return '\'';
 	return (unsigned char)lx->s[lx->i - 1];
 }
 
-/* The sh lexer. */
+/*
+ * The sh lexer.  The shell drops a backslash-newline (a line
+ * continuation) before it splits words, outside single quotes and
+ * comments: "$\\\n(" is "$(", and a '#' after one may start a comment.
+ * So sh_peek() and sh_span() see through them, and the lexer steps over
+ * them without taking them for a character.
+ */
+
+static bool
+sh_at_cont(const struct lex *lx, size_t j)
+{
+	return j + 1 < lx->len && lx->s[j] == '\\' && lx->s[j + 1] == '\n';
+}
+
+/* The k-th character ahead, line continuations dropped. */
+static int
+sh_peek(const struct lex *lx, size_t k)
+{
+	size_t	 j = lx->i;
+
+	for (;; j++, k--) {
+		while (sh_at_cont(lx, j))
+			j += 2;
+		if (j >= lx->len)
+			return CH_END;
+		if (k == 0)
+			return (unsigned char)lx->s[j];
+		/* Past an escape or a variable, no operator goes on. */
+		if (lx->s[j] == '\\' || lx->s[j] == '\0')
+			return 'a';
+	}
+}
+
+/* The bytes the next k characters take, line continuations included. */
+static size_t
+sh_span(const struct lex *lx, size_t k)
+{
+	size_t	 j = lx->i;
+
+	for (; k > 0 && j < lx->len; k--) {
+		while (sh_at_cont(lx, j))
+			j += 2;
+		j++;
+	}
+	return (j < lx->len ? j : lx->len) - lx->i;
+}
+
+/* Steps over line continuations where the shell drops them. */
+static bool
+sh_cont(struct lex *lx)
+{
+	enum frame	 f = top(lx);
+
+	if (f == F_SQ || f == F_ANSI || f == F_BQ || f == F_COMMENT ||
+	    !sh_at_cont(lx, lx->i))
+		return false;
+	lx->cont_prev = prev_byte(lx);
+	lx->i += 2;
+	lx->cont_end = lx->i;
+	return true;
+}
 
 /* A '#' at the lexer: does it start a comment? */
 static void
 sh_hash(struct lex *lx)
 {
-	int	 p = prev_byte(lx);
+	enum frame	 f = top(lx);
+	int		 p = prev_byte(lx);
 
+	/* In arithmetic "16#ff"; "((" and "[" may not be arithmetic. */
+	if (f == F_ARITH || f == F_INDEX) {
+		if (p >= '0' && p <= '9')
+			lx->i++;
+		else
+			give_up(lx, "a '#' inside ((...)) or [...]");
+		return;
+	}
 	if (p == CH_END || (p != '\0' && strchr(" \t\n;&|(<>", p) != NULL))
 		push(lx, F_COMMENT, 1);
 	else if (p == ')')
@@ -536,27 +626,40 @@ sh_hash(struct lex *lx)
 static void
 sh_dollar(struct lex *lx, bool quoted)
 {
-	switch (peek(lx, 1)) {
+	switch (sh_peek(lx, 1)) {
 	case '\'':
 		if (quoted)
 			lx->i++;
 		else
-			push(lx, F_ANSI, 2);
+			push(lx, F_ANSI, sh_span(lx, 2));
 		break;
 	case '"':
 		if (quoted)
 			lx->i++;
 		else
-			push(lx, F_DQ, 2);
+			push(lx, F_DQ, sh_span(lx, 2));
 		break;
 	case '(':
-		if (peek(lx, 2) == '(')
-			push(lx, F_ARITH, 3);
+		if (sh_peek(lx, 2) == '(')
+			push(lx, F_ARITH, sh_span(lx, 3));
 		else
-			push(lx, F_CMDSUB, 2);
+			push(lx, F_CMDSUB, sh_span(lx, 2));
 		break;
 	case '{':
-		push(lx, F_PARAM, 2);
+		push(lx, F_PARAM, sh_span(lx, 2));
+		break;
+	case '[':
+		push(lx, F_INDEX, sh_span(lx, 2));
+		break;
+	case '$':
+		/*
+		 * "$$(" is "$$" and '(' when bash reads the text, but "$"
+		 * and "$(" when it expands the word, to past the quotes.
+		 */
+		if (sh_peek(lx, 2) > 0 && strchr("({[", sh_peek(lx, 2)) != NULL)
+			give_up(lx, "a '$$(', '$${' or '$$['");
+		else
+			lx->i += sh_span(lx, 2);
 		break;
 	case CH_VAR:
 		lx->after = "right after '$'";
@@ -575,8 +678,12 @@ sh_backslash(struct lex *lx)
 	if (peek(lx, 1) == CH_VAR) {
 		lx->after = "right after a backslash";
 		lx->i++;
-	} else
-		lx->i += peek(lx, 1) == CH_END ? 1 : 2;
+	} else if (peek(lx, 1) == CH_END)
+		lx->i++;
+	else {
+		lx->i += 2;
+		lx->esc_end = lx->i;
+	}
 }
 
 /* Copies a quoted part of a here-document's word, quote at the lexer. */
@@ -641,7 +748,7 @@ sh_heredoc(struct lex *lx)
 	}
 	h = &lx->hd[lx->nhd];
 	h->len = 0;
-	lx->i += 2;
+	lx->i += sh_span(lx, 2);
 	h->strip = peek(lx, 0) == '-';
 	if (h->strip)
 		lx->i++;
@@ -699,14 +806,88 @@ sh_bodies(struct lex *lx)
 static bool
 sh_at_case(const struct lex *lx)
 {
-	int	 p = prev_byte(lx), n = peek(lx, 4);
+	int	 p = prev_byte(lx), n = sh_peek(lx, 4);
 
-	return ahead(lx, "case") && (p == CH_END ||
-	    strchr(" \t\n;&|(", p) != NULL) && (n == ' ' || n == '\t' ||
-	    n == '\n');
+	return sh_peek(lx, 0) == 'c' && sh_peek(lx, 1) == 'a' &&
+	    sh_peek(lx, 2) == 's' && sh_peek(lx, 3) == 'e' &&
+	    (p == CH_END || strchr(" \t\n;&|(", p) != NULL) &&
+	    (n == ' ' || n == '\t' || n == '\n');
 }
 
-/* One step in unquoted text: F_TOP, F_CMDSUB, F_ARITH. */
+/*
+ * '(' or ')' in unquoted text.  bash reads "((" as arithmetic, where
+ * single quotes do not quote: "(( '$(id)' ))" runs id.  After a syntax
+ * error inside an array assignment "a=( ... )", which the context can
+ * cause ("f() a=( { ..."), bash drops the rest of the line and carries
+ * on at the next, inside any multi-line value that line opened: no
+ * variable after one is safe.
+ */
+static void
+sh_paren(struct lex *lx)
+{
+	enum frame	 f = top(lx);
+	unsigned	*depth = &lx->depth[lx->n - 1];
+
+	/* "[...]" may be a glob's: a "f()" or "$(x)" in it, who knows. */
+	if (f == F_INDEX) {
+		give_up(lx, "a '(' or ')' inside [...]");
+		return;
+	}
+	if (peek(lx, 0) == '(') {
+		if (prev_byte(lx) == '=')
+			give_up(lx, "a bash array assignment");
+		else if (f != F_ARITH && sh_peek(lx, 1) == '(')
+			push(lx, F_ARITH, sh_span(lx, 2));
+		else {
+			*depth += f != F_TOP;
+			lx->i++;
+		}
+		return;
+	}
+	if (f == F_TOP || *depth > 0) {
+		*depth -= f != F_TOP;
+		lx->i++;
+	} else if (f == F_CMDSUB)
+		pop(lx, 1);
+	else if (sh_peek(lx, 1) == ')')
+		pop(lx, sh_span(lx, 2));
+	else
+		give_up(lx, "a '((' it cannot match");
+}
+
+/*
+ * '[' or ']' in unquoted text.  bash reads an array subscript as
+ * arithmetic ("a['$(id)']=1", "declare a[...]", "read a[...]", "( [...]=
+ * )"), blanks and newlines included, so a '[' that is not "[ " or "[[ "
+ * opens a frame to its ']'.  A glob's "[...]" is taken for one too, so
+ * what would mean more at the top (parentheses, "<<", '#') loses the
+ * lexer there.
+ */
+static void
+sh_bracket(struct lex *lx)
+{
+	enum frame	 f = top(lx);
+	int		 n = sh_peek(lx, 1), n2 = sh_peek(lx, 2);
+
+	if (peek(lx, 0) == ']') {
+		if (f == F_INDEX && lx->depth[lx->n - 1] == 0)
+			pop(lx, 1);
+		else {
+			lx->depth[lx->n - 1] -= f == F_INDEX;
+			lx->i++;
+		}
+	} else if (f == F_INDEX) {
+		lx->depth[lx->n - 1]++;
+		lx->i++;
+	} else if (n == CH_END || n == ' ' || n == '\t' || n == '\n')
+		lx->i++;
+	else if (n == '[' && (n2 == ' ' || n2 == '\t'))
+		lx->i += sh_span(lx, 2);
+	else
+		push(lx, F_INDEX, 1);
+}
+
+/* One step in unquoted text: F_TOP, F_CMDSUB, F_ARITH, F_INDEX. */
 static const char *
 sh_unquoted(struct lex *lx)
 {
@@ -730,37 +911,34 @@ sh_unquoted(struct lex *lx)
 		sh_dollar(lx, false);
 		return NULL;
 	case '#':
-		if (f == F_ARITH)
-			break;
 		sh_hash(lx);
 		return NULL;
 	case '(':
-		if (f != F_TOP)
-			lx->depth[lx->n - 1]++;
-		break;
 	case ')':
-		if (f == F_TOP)
-			break;
-		if (lx->depth[lx->n - 1] > 0)
-			lx->depth[lx->n - 1]--;
-		else if (f == F_CMDSUB)
-			pop(lx, 0);
-		else if (peek(lx, 1) == ')')
-			pop(lx, 1);
-		else
-			give_up(lx, "a '$((' it cannot match");
-		break;
+		sh_paren(lx);
+		return NULL;
+	case '[':
+	case ']':
+		sh_bracket(lx);
+		return NULL;
 	case '<':
-		if (f == F_ARITH || peek(lx, 1) != '<')
-			break;
-		if (peek(lx, 2) == '<') {
-			lx->i += 3;		/* bash's here-string */
+	case '>':
+		/* bash's "<(...)" and ">(...)" are "$(...)". */
+		if (sh_peek(lx, 1) == '(' && f != F_ARITH && f != F_INDEX) {
+			push(lx, F_CMDSUB, sh_span(lx, 2));
 			return NULL;
 		}
+		if (c == '>' || sh_peek(lx, 1) != '<')
+			break;
+		if (sh_peek(lx, 2) == '<') {
+			lx->i += sh_span(lx, 3);	/* bash's here-string */
+			return NULL;
+		}
+		/* A shift in arithmetic; "((" and "[" may not be that. */
 		if (f == F_TOP)
 			sh_heredoc(lx);
 		else
-			give_up(lx, "a here-document inside $(...)");
+			give_up(lx, "a '<<' inside $(...), ((...)) or [...]");
 		return NULL;
 	case '\n':
 		lx->i++;
@@ -779,7 +957,10 @@ sh_unquoted(struct lex *lx)
 	return NULL;
 }
 
-/* Inside "${" ... "}". */
+/*
+ * Inside "${" ... "}".  bash takes a "<<" there for a here-document of
+ * the command around it, and expands its body.
+ */
 static void
 sh_param(struct lex *lx)
 {
@@ -787,6 +968,20 @@ sh_param(struct lex *lx)
 	case '\\':
 		sh_backslash(lx);
 		return;
+	case '<':
+	case '>':
+		if (sh_peek(lx, 1) == '<' || sh_peek(lx, 1) == '(') {
+			give_up(lx, "a '<<', '<(' or '>(' inside ${...}");
+			return;
+		}
+		break;
+	case '\n':
+		if (lx->nhd > 0) {
+			give_up(lx, "a here-document and a line break "
+			    "inside ${...}");
+			return;
+		}
+		break;
 	case '\'':
 		/* Quotes in "${x:-'a'}" are text to bash, quotes to dash. */
 		if (below_unquoted(lx))
@@ -849,6 +1044,7 @@ sh_step(struct lex *lx)
 	case F_TOP:
 	case F_CMDSUB:
 	case F_ARITH:
+	case F_INDEX:
 		return sh_unquoted(lx);
 	case F_PARAM:
 		sh_param(lx);
@@ -934,8 +1130,10 @@ ps_backtick(struct lex *lx)
 	lx->i++;
 	if (peek(lx, 0) == CH_VAR)
 		lx->after = "right after a backtick";
-	else
+	else {
 		lx->i += ps_char(lx, 0, &cp);
+		lx->esc_end = lx->i;
+	}
 }
 
 /* "@'" or "@\"" at the lexer (quote n bytes long): a here-string. */
@@ -966,6 +1164,9 @@ ps_dollar(struct lex *lx)
 	case '{':
 		push(lx, F_PARAM, 2);
 		return;
+	case '$':
+		lx->i++;		/* "$$(" is not "$(" */
+		break;
 	case CH_VAR:
 		lx->after = "right after '$'";
 		break;
@@ -1210,6 +1411,9 @@ tmpl_check(struct tmpl *t, enum quote_mode mode, struct quote_error *err)
 			lx.i++;
 			continue;
 		}
+		/* "$\\\n{{ v }}" is "${{ v }}": keep lx.after. */
+		if (mode == QUOTE_SH && sh_cont(&lx))
+			continue;
 		lx.after = NULL;
 		why = mode == QUOTE_SH ? sh_step(&lx) : ps_step(&lx);
 		if (why != NULL)

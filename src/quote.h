@@ -35,20 +35,27 @@
  *
  * Where a variable may stand.  A quoted value is one word only where the
  * shell reads unquoted text.  In QUOTE_SH and QUOTE_PS the template is
- * read with a small lexer of that shell's quoting rules, and a variable
+ * read with a small lexer of that shell's quoting rules (dash's and
+ * bash's, PowerShell's), and a variable is refused with its column
  * inside quotes, a comment, a here-document or here-string, backquotes,
- * ${...} or $((...)), or right after a backslash, a backtick, '$' or
- * '@', is refused with its column: '"{{ v }}"' would let "$(...)" in the
- * value run.  Where the lexer cannot tell how the shell reads what
- * follows (a 'case' inside "$(...)", PowerShell's --%, a '#' glued to a
- * word; see quote.c), every later variable is refused rather than
- * guessed at.
+ * ${...}, bash's arithmetic ((...)), $((...)), $[...] and array
+ * subscripts a[...] (where single quotes do not quote), or right after a
+ * backslash, a backtick, '$' or '@': '"{{ v }}"' would let "$(...)" in
+ * the value run.  Where the lexer cannot tell how the shell reads what
+ * follows (a 'case' inside "$(...)", a bash array assignment a=(...),
+ * PowerShell's --%, a '#' glued to a word; see quote.c), every later
+ * variable is refused rather than guessed at.
  *
- * What quoting cannot do: a value is one word, but what the command does
- * with that word is the template's business.  eval, sh -c, ssh, bash's
- * arithmetic ([[ $v -eq 1 ]], let), Invoke-Expression, and a native
- * program's own parsing of its command line (Windows PowerShell 5.1
- * passes a '"' inside an argument on unescaped) can still run it.
+ * What quoting cannot do.  The text must reach the shell it was quoted
+ * for: over SSH a command goes to the user's login shell, which may be
+ * tcsh or fish, so QUOTE_SH text is for /bin/sh (best on its standard
+ * input, "sh -s"), and QUOTE_PS text for -EncodedCommand.  And a value
+ * is one word, but what the command does with that word is the
+ * template's business: eval, sh -c, ssh, a value used as a command or
+ * variable name (printf -v, read, &), bash's arithmetic on a value
+ * ([[ $v -eq 1 ]], let), Invoke-Expression, and a native program's own
+ * parsing of its command line (Windows PowerShell 5.1 passes a '"'
+ * inside an argument on unescaped) can still run it.
  *
  * Error messages name the variable, never its value, since values may
  * be secrets.

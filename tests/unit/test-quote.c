@@ -487,7 +487,7 @@ static const struct place sh_places[] = {
 	{ "echo ${x:-'}'} ${#x} {{ v }}", 0, 0, NULL },
 	{ "echo \\\\{{ v }} \\\"{{ v }}", 0, 0, NULL },
 	{ "a=1 # it's {{ '{{' }}\necho {{ v }}", 0, 0, NULL },
-	{ "echo a#b {{ v }}#c", 0, 0, NULL },
+	{ "echo a#b {{ v }}#c \\(#d {{ v }}", 0, 0, NULL },
 	{ "echo `date` $((1 + (2))) $((16#ff)) {{ v }}", 0, 0, NULL },
 	{ "echo $'a\\\\' $'b\\n' {{ v }}", 0, 0, NULL },
 	{ "echo \"$'\" {{ v }} \"$\"", 0, 0, NULL },
@@ -499,16 +499,43 @@ static const struct place sh_places[] = {
 	{ "cat <<E\\OF # {{ '{{' }}\nx\nEOF\necho {{ v }}", 0, 0, NULL },
 	{ "cat <<<{{ v }}", 0, 0, NULL },
 	{ "case {{ v }} in *) echo {{ w }};; esac", 0, 0, NULL },
+	{ "[ {{ v }} = x ] && [[ {{ v }} == x ]] && echo *.[ch] {{ v }}", 0,
+	    0, NULL },
+	{ "a[1]={{ v }} $(( (1) )) {{ v }}", 0, 0, NULL },
+	{ "diff <(sort {{ v }}) >(cat) {{ v }}", 0, 0, NULL },
+	{ "systemctl restart \\\n    {{ v }} \\\n    {{ w }}", 0, 0, NULL },
 	{ "echo \"{{ v }}\"", 1, 7, DQ_WHY },
 	{ "echo '{{ v }}'", 1, 7, SQ_WHY },
 	{ "echo 'it''s {{ v }}'", 1, 13, SQ_WHY },
 	{ "echo 'open\n{{ v }}", 2, 1, SQ_WHY },
+	/* An escaped character is a word's: no comment, the quote counts. */
+	{ "echo \\(#x \"\n{{ v }}\"", 2, 1, DQ_WHY },
 	{ "echo $'{{ v }}'", 1, 8, "cannot stand inside $'...'" },
 	{ "echo \\{{ v }}", 1, 7, "cannot stand right after a backslash" },
 	{ "echo ${{ v }}", 1, 7, "cannot stand right after '$'" },
 	{ "echo `{{ v }}`", 1, 7, "cannot stand inside backquotes" },
 	{ "echo ${x:-{{ v }}}", 1, 11, "cannot stand inside ${...}" },
-	{ "echo $(( {{ v }} ))", 1, 10, "cannot stand inside $((...))" },
+	{ "echo $(( {{ v }} ))", 1, 10, "cannot stand inside ((...))" },
+	/* bash: arithmetic and array subscripts do not take quotes. */
+	{ "(( {{ v }} ))", 1, 4, "cannot stand inside ((...))" },
+	{ "for (( i={{ v }}; 0; )); do :; done", 1, 10,
+	    "cannot stand inside ((...))" },
+	{ "echo $[ {{ v }} ]", 1, 9, "cannot stand inside [...]" },
+	{ "a[{{ v }}]=1", 1, 3, "cannot stand inside [...]" },
+	{ "a[1 +\n{{ v }}]=1", 2, 1, "cannot stand inside [...]" },
+	{ "declare a[{{ v }}]=1", 1, 11, "cannot stand inside [...]" },
+	{ "read z[{{ v }}] <<< 1", 1, 8, "cannot stand inside [...]" },
+	{ "echo {{ v }}; x=( [1]=1 )", 0, 0, NULL },
+	{ "echo $((1 << 2)) {{ v }}", 1, 18,
+	    "after a '<<' inside $(...), ((...)) or [...]" },
+	{ "(( x # y\n)) {{ v }}", 2, 4,
+	    "after a '#' inside ((...)) or [...]" },
+	/* After a syntax error in "a=( ... )" bash goes on at the next line. */
+	{ "x=( {{ v }} )", 1, 5, "after a bash array assignment" },
+	{ "f() x=( { {{ v }}", 1, 11, "after a bash array assignment" },
+	{ "[f() x=( { ] {{ v }}", 1, 14, "after a '(' or ')' inside [...]" },
+	{ "declare -a x+=(a b)\necho {{ v }}", 2, 6,
+	    "after a bash array assignment" },
 	{ "# {{ v }}", 1, 3, "cannot stand inside a comment" },
 	{ "echo x;# {{ v }}", 1, 10, "cannot stand inside a comment" },
 	{ "echo \"$(echo {{ v }})\"", 1, 14, DQ_WHY },
@@ -529,8 +556,21 @@ static const struct place sh_places[] = {
 	{ "echo \"${x:-'a'}\" {{ v }}", 1, 18,
 	    "after a ' inside \"${...}\"" },
 	{ "echo ${x:-{a} } {{ v }}", 1, 17, "after a '{' inside ${...}" },
+	{ "echo ${x#<<EOF\nEOF\n} {{ v }}", 3, 3,
+	    "after a '<<', '<(' or '>(' inside ${...}" },
+	/* Line continuations are dropped before words are split. */
+	{ "echo $\\\n{{ v }}", 2, 1, "cannot stand right after '$'" },
+	{ "echo $\\\n'{{ v }}'", 2, 2, "cannot stand inside $'...'" },
+	{ "echo x \\\n#{{ v }}", 2, 2, "cannot stand inside a comment" },
+	{ "cat <\\\n<EOF\n{{ v }}\nEOF", 3, 1,
+	    "cannot stand inside a here-document" },
+	{ "(\\\n( {{ v }} ))", 2, 3, "cannot stand inside ((...))" },
+	{ "echo $(x=(a)) {{ v }}", 1, 15, "after a bash array assignment" },
+	{ "echo \"$$(#<<EOF\"{{ v }}", 1, 17,
+	    "after a '$$(', '$${' or '$$['" },
+	{ "echo <(cat '{{ v }}')", 1, 13, SQ_WHY },
 	{ "x=$(cat <<EOF\nEOF\n) {{ v }}", 3, 3,
-	    "after a here-document inside $(...)" },
+	    "after a '<<' inside $(...), ((...)) or [...]" },
 	{ "cat <<EOF\na\\\nEOF\nEOF\necho {{ v }}", 5, 6,
 	    "after a here-document line ending in a backslash" },
 };
@@ -565,6 +605,7 @@ static const struct place ps_places[] = {
 	{ "Write-Output " LSQ "it" RSQ RSQ "s" RSQ " {{ v }}", 0, 0, NULL },
 	{ "Write-Output " LDQ "x" RDQ " {{ v }}", 0, 0, NULL },
 	{ "Write-Output a-b --x {{ v }}", 0, 0, NULL },
+	{ "Write-Output \"$$(\" {{ v }} \")\"", 0, 0, NULL },
 	{ "Write-Output \"{{ v }}\"", 1, 15, DQ_WHY },
 	{ "Write-Output '{{ v }}'", 1, 15, SQ_WHY },
 	{ "Write-Output 'it''s {{ v }}'", 1, 21, SQ_WHY },
@@ -812,7 +853,7 @@ run_shell(const char *shell, const char *opt, const char *script,
 		close(inp[1]);
 		close(outp[0]);
 		close(outp[1]);
-		alarm(20);
+		alarm(10);
 		execve(shell, (char *const *)argv, env);
 		_exit(127);
 	}
@@ -1034,6 +1075,82 @@ test_sh_long(void **state)
 	buf_release(&script);
 	buf_release(&want);
 	free(v);
+}
+
+/*
+ * The sh lexer against the shells themselves: random templates made of
+ * shell fragments; each one quote_expand() accepts is run with a value
+ * made to break out of whatever context it stands in, and must not.  A
+ * fixed seed keeps the run the same; raise RANDOM_TEMPLATES to search.
+ */
+#define RANDOM_TEMPLATES	300
+
+static const char *const fragments[] = {
+	" ", " ", " ", "echo ", "printf %s ", ";", "\n", "\n", "\"", "'",
+	"`", "$(", ")", "(", "$((", "))", "${x:-", "${#x", "}", "{ ", "#",
+	"\\", "$", "$'", "$\"", "<<EOF\n", "<<-EOF\n", "<<'EOF'\n",
+	"<<E\"O\"F ", "EOF\n", "\tEOF\n", "EOF", "<<<", "case x in x) ",
+	";; esac", "esac ", "a", "b", "&&", "|", "&", "{{ v }}", "{{ v }}",
+	"{{ v }}", "{{ v }}", "=", "\\'", "\\\"", "x=", "\\\n", "!", "*",
+	"~", "(( ", "[[ ", "]]", "$[", "]", "{{ '{{' }}", "{{ '}}' }}",
+	"cat ", "true ", "[", "a[", "declare ", "x=( ", " )", " ))",
+	"for (( ", "local ", "$[", "<(", ">(", "@(", "+=", "f() ", " }",
+	"if ", "then ", "fi", "16#", "1", "$((1<<", "$#", "$$", "$$(", "{",
+	"\"$$(", "$@", "${x#", "${x/", "=~ ", "{a,b}", "$\\\n", "<\\\n",
+	"(\\\n", ")\\\n", "=\\\n",
+};
+
+static const char *const breakouts[] = {
+	"x'\"$(touch pwned)\"'`touch pwned`\"$(touch pwned)\"\ntouch pwned"
+	    " #\nEOF\ntouch pwned\n)\ntouch pwned\n}\ntouch pwned\n\\",
+	"$(touch pwned)", "'$(touch pwned)'", "`touch pwned`'`touch pwned`'",
+	"\nEOF\ntouch pwned\nEOF\n", "\\'$(touch pwned)\\'",
+	"\"'\"'\"$(touch pwned)", ")\ntouch pwned\n(", "'))\ntouch pwned\n((",
+	"'\\''$(touch pwned)",
+};
+
+static uint32_t
+rnd(uint32_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 17;
+	*st ^= *st << 5;
+	return *st;
+}
+
+static void
+test_sh_random(void **state)
+{
+	struct buf	 tmpl = BUF_INIT, script = BUF_INIT;
+	struct vars	 vs = { NULL, 0, "w", 1 };
+	uint32_t	 st = 20240719;
+	unsigned	 tried = 0, ok = 0, runs = 0, k, n;
+
+	(void)state;
+	while (ok < RANDOM_TEMPLATES) {
+		buf_reset(&tmpl);
+		n = 2 + rnd(&st) % 13;
+		for (k = 0; k < n; k++)
+			buf_adds(&tmpl, fragments[rnd(&st) % (sizeof fragments /
+			    sizeof *fragments)]);
+		if (strstr(tmpl.data, "{{ v }}") == NULL)
+			continue;
+		vs.v = breakouts[rnd(&st) % (sizeof breakouts /
+		    sizeof *breakouts)];
+		vs.vlen = strlen(vs.v);
+		tried++;
+		buf_reset(&script);
+		if (quote_expand(tmpl.data, QUOTE_SH, lookup, &vs, &script,
+		    NULL) != 0)
+			continue;
+		ok++;
+		runs += run_everywhere(&script, NULL, vs.v, vs.vlen, false,
+		    "C");
+	}
+	print_message("# %u templates, %u accepted, %u shell runs\n", tried,
+	    ok, runs);
+	buf_release(&tmpl);
+	buf_release(&script);
 }
 
 /*
@@ -1352,6 +1469,7 @@ main(void)
 		cmocka_unit_test(test_sh_hostile),
 		cmocka_unit_test(test_sh_bytes),
 		cmocka_unit_test(test_sh_long),
+		cmocka_unit_test(test_sh_random),
 		cmocka_unit_test(test_sh_control),
 		cmocka_unit_test(test_ps_hostile),
 	};
