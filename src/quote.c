@@ -857,8 +857,8 @@ sh_paren(struct lex *lx)
 
 /*
  * '[' or ']' in unquoted text.  bash reads an array subscript as
- * arithmetic ("a['$(id)']=1", "declare a[...]", "read a[...]", "( [...]=
- * )"), blanks and newlines included, so a '[' that is not "[ " or "[[ "
+ * arithmetic ("a['$(id)']=1", "declare a[ ... ]", "read a[...]"), blanks
+ * and newlines included, so a '[' that is not the command "[ " or "[[ "
  * opens a frame to its ']'.  A glob's "[...]" is taken for one too, so
  * what would mean more at the top (parentheses, "<<", '#') loses the
  * lexer there.
@@ -867,8 +867,12 @@ static void
 sh_bracket(struct lex *lx)
 {
 	enum frame	 f = top(lx);
-	int		 n = sh_peek(lx, 1), n2 = sh_peek(lx, 2);
+	int		 p = prev_byte(lx), n = sh_peek(lx, 1);
+	int		 n2 = sh_peek(lx, 2);
+	bool		 start;
 
+	/* "[ " and "[[ " are commands only where a word starts. */
+	start = p == CH_END || (p > 0 && strchr(" \t\n;&|(<>", p) != NULL);
 	if (peek(lx, 0) == ']') {
 		if (f == F_INDEX && lx->depth[lx->n - 1] == 0)
 			pop(lx, 1);
@@ -879,9 +883,10 @@ sh_bracket(struct lex *lx)
 	} else if (f == F_INDEX) {
 		lx->depth[lx->n - 1]++;
 		lx->i++;
-	} else if (n == CH_END || n == ' ' || n == '\t' || n == '\n')
+	} else if (start && (n == CH_END || n == ' ' || n == '\t' ||
+	    n == '\n'))
 		lx->i++;
-	else if (n == '[' && (n2 == ' ' || n2 == '\t'))
+	else if (start && n == '[' && (n2 == ' ' || n2 == '\t'))
 		lx->i += sh_span(lx, 2);
 	else
 		push(lx, F_INDEX, 1);

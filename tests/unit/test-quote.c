@@ -523,6 +523,7 @@ static const struct place sh_places[] = {
 	{ "echo $[ {{ v }} ]", 1, 9, "cannot stand inside [...]" },
 	{ "a[{{ v }}]=1", 1, 3, "cannot stand inside [...]" },
 	{ "a[1 +\n{{ v }}]=1", 2, 1, "cannot stand inside [...]" },
+	{ "a[\t{{ v }} ]+=1", 1, 4, "cannot stand inside [...]" },
 	{ "declare a[{{ v }}]=1", 1, 11, "cannot stand inside [...]" },
 	{ "read z[{{ v }}] <<< 1", 1, 8, "cannot stand inside [...]" },
 	{ "echo {{ v }}; x=( [1]=1 )", 0, 0, NULL },
@@ -1097,7 +1098,8 @@ static const char *const fragments[] = {
 	"for (( ", "local ", "$[", "<(", ">(", "@(", "+=", "f() ", " }",
 	"if ", "then ", "fi", "16#", "1", "$((1<<", "$#", "$$", "$$(", "{",
 	"\"$$(", "$@", "${x#", "${x/", "=~ ", "{a,b}", "$\\\n", "<\\\n",
-	"(\\\n", ")\\\n", "=\\\n",
+	"(\\\n", ")\\\n", "=\\\n", "a[\t", "a[ ", "[f() ", "f() x=( {",
+	"\"$$(#",
 };
 
 static const char *const breakouts[] = {
