@@ -99,6 +99,7 @@
 #define SSH_IO_BUF		(256 * 1024)	/* one SFTP read or write */
 #define SSH_TURN_BYTES		(1024 * 1024)	/* read per turn, at most */
 #define SSH_TURN_STEPS		256		/* steps per turn, at most */
+#define SSH_BACKSTOP_MS		100		/* re-drive a waiting set-up */
 #define SSH_CLOSE_TIMEOUT	3000		/* ms for a polite close */
 #define SSH_ABORT_GRACE		2000		/* ms to close a timed-out
 						   command's channel */
@@ -1093,6 +1094,15 @@ ssh_pollset(struct ssh_conn *c)
 		one = 1;
 		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one,
 		    sizeof(one));
+		/*
+		 * A backstop for the same waits: libssh2 may already hold
+		 * the reply it waits for, read in one segment with an
+		 * earlier message, and then the socket never wakes us.
+		 * Not while output streams: that wait can be long.
+		 */
+		if (c->state != S_TCP && c->state != S_IDLE &&
+		    c->state != S_DEAD)
+			loop_timer_start(c->loop, &c->kick, SSH_BACKSTOP_MS);
 	}
 	(void)loop_io_mod(c->loop, c->fd, ev);
 }
