@@ -32,14 +32,11 @@
 #include "errors.h"
 #include "inventory.h"
 #include "pattern.h"
+#include "reguard.h"
 #include "xmalloc.h"
 
 /* Errors reported by one parse before it gives up. */
 #define PATTERN_MAX_ERRORS	8
-/* Longest regular expression, and its largest size (see regex_too_big). */
-#define PATTERN_MAX_RE_LEN	512
-#define PATTERN_MAX_RE_SIZE	4096
-#define PATTERN_MAX_RE_NEST	4
 /* Longest subscript number, in digits. */
 #define PATTERN_MAX_SUB_DIGITS	9
 /* Pattern text quoted in messages is cut after this many bytes. */
@@ -263,156 +260,6 @@ looks_ipv6(const char *s, size_t n)
 	return gap ? groups < 8 : groups == 8;
 }
 
-/* Whether s has a back-reference (\1 .. \9) outside an escape pair. */
-static bool
-regex_has_backref(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s != '\\')
-			continue;
-		if (s[1] >= '1' && s[1] <= '9')
-			return true;
-		if (s[1] == '\0')
-			break;
-		s++;
-	}
-	return false;
-}
-
-/* Steps past the bracket expression at s ("[a-z]", "[]x]", "[[:digit:]]"). */
-static const char *
-regex_skip_bracket(const char *s)
-{
-	const char	*end;
-
-	s++;
-	if (*s == '^')
-		s++;
-	if (*s == ']')
-		s++;
-	while (*s != '\0' && *s != ']') {
-		if (s[0] == '[' && (s[1] == ':' || s[1] == '.' ||
-		    s[1] == '=')) {
-			end = strchr(s + 2, s[1]);
-			while (end != NULL && end[1] != ']')
-				end = strchr(end + 1, s[1]);
-			if (end == NULL)
-				return s + strlen(s);
-			s = end + 2;
-		} else
-			s++;
-	}
-	return *s == ']' ? s + 1 : s;
-}
-
-static size_t
-regex_cap(size_t v)
-{
-	return v > PATTERN_MAX_RE_SIZE ? PATTERN_MAX_RE_SIZE + 1 : v;
-}
-
-/*
- * Reads "{m}", "{m,}" or "{m,n}" at *sp, leaving *sp on the "}".
- * Returns the copies it makes (the larger count, plus one), or 0 when
- * there is no closing brace.
- */
-static size_t
-regex_braces(const char **sp)
-{
-	const char	*s = *sp + 1;
-	size_t		 m = 0, v = 0;
-
-	for (; isdigit((unsigned char)*s) || *s == ','; s++) {
-		v = *s == ',' ? 0 : regex_cap(v * 10 + (size_t)(*s - '0'));
-		if (v > m)
-			m = v;
-	}
-	*sp = s;
-	return *s == '}' ? m + 1 : 0;
-}
-
-/*
- * Why regcomp() should not see s, or NULL.  glibc builds a tree in which
- * the operand of "+" is copied once and that of "{m,n}" up to n times,
- * and then computes epsilon closures over it; nested and stacked
- * repetitions make both grow exponentially ("((a+?)+?)+?..." with eight
- * levels takes seconds).  So, as Python's re does, a repetition operator
- * may not follow another; repetitions may nest PATTERN_MAX_RE_NEST deep;
- * and the tree, estimated from the text parenthesis by parenthesis, may
- * not pass PATTERN_MAX_RE_SIZE nodes.
- */
-static const char *
-regex_too_big(const char *s)
-{
-	size_t	 size[PATTERN_MAX_RE_LEN / 2 + 2];
-	size_t	 nest[PATTERN_MAX_RE_LEN / 2 + 2];
-	size_t	 depth = 0, atom, anest, m, nq;
-
-	size[0] = nest[0] = 0;
-	while (*s != '\0') {
-		switch (*s) {
-		case '(':
-			if (depth + 1 >= sizeof size / sizeof *size)
-				return "too many parentheses";
-			depth++;
-			size[depth] = nest[depth] = 0;
-			s++;
-			continue;
-		case '|':
-			s++;
-			continue;
-		case ')':
-			atom = 1;
-			anest = 0;
-			if (depth > 0) {
-				atom += size[depth];
-				anest = nest[depth];
-				depth--;
-			}
-			s++;
-			break;
-		case '\\':
-			s += s[1] != '\0' ? 2 : 1;
-			atom = 1;
-			anest = 0;
-			break;
-		case '[':
-			s = regex_skip_bracket(s);
-			atom = 1;
-			anest = 0;
-			break;
-		default:
-			s++;
-			atom = 1;
-			anest = 0;
-			break;
-		}
-		for (nq = 0;; nq++) {
-			if (*s == '*' || *s == '?')
-				m = 1;
-			else if (*s == '+')
-				m = 2;
-			else if (*s == '{') {
-				if ((m = regex_braces(&s)) == 0)
-					break;
-			} else
-				break;
-			if (nq > 0)
-				return "a repetition operator follows another";
-			s++;
-			atom = regex_cap(atom * m + 1);
-			if (++anest > PATTERN_MAX_RE_NEST)
-				return "repetitions nested too deep";
-		}
-		size[depth] = regex_cap(size[depth] + atom);
-		if (size[depth] > PATTERN_MAX_RE_SIZE)
-			return "its repetitions make it too large";
-		if (anest > nest[depth])
-			nest[depth] = anest;
-	}
-	return NULL;
-}
-
 static void
 regex_error(struct pattern_parser *pp, size_t off, int rc,
     const regex_t *re)
@@ -438,17 +285,12 @@ term_compile(struct pattern_parser *pp, struct term *t, size_t off)
 	const char	*why;
 	int		 rc;
 
-	if (strlen(t->body) > PATTERN_MAX_RE_LEN) {
+	if (strlen(t->body) > REGUARD_MAX_LEN) {
 		parse_error(pp, off, "regular expression longer than %d bytes",
-		    PATTERN_MAX_RE_LEN);
+		    REGUARD_MAX_LEN);
 		return -1;
 	}
-	if (regex_has_backref(t->body)) {
-		parse_error(pp, off, "bad regular expression: "
-		    "back-references are not supported");
-		return -1;
-	}
-	if ((why = regex_too_big(t->body)) != NULL) {
+	if ((why = reguard_why(t->body)) != NULL) {
 		parse_error(pp, off, "bad regular expression: %s", why);
 		return -1;
 	}

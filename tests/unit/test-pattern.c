@@ -464,9 +464,13 @@ test_errors(void **state)
 	    "expression: a repetition operator follows another");
 	check_err("db,~a{2}?", "pattern 'db,~a{2}?', column 4: bad regular "
 	    "expression: a repetition operator follows another");
-	check_err("~(((((a+)?)+)?)+)", "pattern '~(((((a+)?)+)?)+)', column "
-	    "1: bad regular expression: repetitions nested too deep");
-	check_sel(inv, "~((((a+)?)+)?)m", AMS);
+	check_err("~(((((a)+m)+s)+-)+w)+", "pattern '~(((((a)+m)+s)+-)+w)+', "
+	    "column 1: bad regular expression: repetitions nested too deep");
+	check_sel(inv, "~((((a)+m)+s)+-)+", AMS);
+	/* Loops over what can match nothing hang regcomp(). */
+	check_err("~(a?|b?)+", "pattern '~(a?|b?)+', column 1: bad regular "
+	    "expression: an unbounded repetition of what can match nothing");
+	check_sel(inv, "~(a?m)s", AMS);
 	check_err("web[1:2:3]", "pattern 'web[1:2:3]', column 4: bad "
 	    "subscript '[1:2:3]' (want [N], [-N], [N:M] or [N:])");
 	check_err("web[-1:]", "pattern 'web[-1:]', column 4: bad "
