@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "diag.h"
 #include "errors.h"
 #include "inventory.h"
@@ -211,48 +212,24 @@ int
 inventory_load_file(struct inventory *inv, const char *path,
     enum inv_format format, struct diags *d)
 {
-	struct stat	 st;
-	char		*data = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd, r = LB_ERR_SYSTEM;
+	struct buf	 b = BUF_INIT;
+	int		 err, r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		diag_err(d, path, 0, 0, "cannot read inventory: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		diag_err(d, path, 0, 0,
-		    "cannot read inventory: is a directory");
-		goto out;
-	}
-	if (st.st_size < 0 || (unsigned long long)st.st_size > INV_MAX_FILE) {
+	if ((err = buf_read_file(&b, path, INV_MAX_FILE)) == EFBIG) {
 		diag_err(d, path, 0, 0, "inventory too large (over %lu MiB)",
 		    INV_MAX_FILE >> 20);
 		r = LB_ERR_LIMIT;
-		goto out;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, data + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			diag_err(d, path, 0, 0, "cannot read inventory: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	data[off] = '\0';
-	r = inventory_load_buffer(inv, path, data, off, format, d);
- out:
-	if (fd != -1)
-		close(fd);
-	free(data);
+	} else if (err == EISDIR) {
+		diag_err(d, path, 0, 0,
+		    "cannot read inventory: is a directory");
+		r = LB_ERR_SYSTEM;
+	} else if (err != 0) {
+		diag_err(d, path, 0, 0, "cannot read inventory: %s",
+		    strerror(err));
+		r = LB_ERR_SYSTEM;
+	} else
+		r = inventory_load_buffer(inv, path, buf_str(&b), b.len,
+		    format, d);
+	buf_release(&b);
 	return r;
 }

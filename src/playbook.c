@@ -3,18 +3,15 @@
  * problem reported at its file:line:column, a step's problems with the
  * step's name.  See playbook.h and lifeboat-playbook(5).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "diag.h"
 #include "errors.h"
 #include "inventory.h"
@@ -891,49 +888,21 @@ int
 playbook_load_file(const char *path, struct playbook **out,
     struct diags *d)
 {
-	struct stat	 st;
-	char		*data = NULL;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 fd, r = LB_ERR_SYSTEM;
+	struct buf	 b = BUF_INIT;
+	int		 err, r;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		diag_err(d, path, 0, 0, "cannot read playbook: %s",
-		    strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_err(d, path, 0, 0, "cannot read playbook: not a file");
-		goto done;
-	}
-	if ((unsigned long long)st.st_size > PB_MAX_FILE) {
+	if ((err = buf_read_file(&b, path, PB_MAX_FILE)) == EFBIG) {
 		diag_err(d, path, 0, 0, "playbook too large (over %lu MiB)",
 		    PB_MAX_FILE >> 20);
 		r = LB_ERR_LIMIT;
-		goto done;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		n = read(fd, data + off, (size_t)st.st_size - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			diag_err(d, path, 0, 0, "cannot read playbook: %s",
-			    strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	data[off] = '\0';
-	r = playbook_load_buffer(path, data, off, out, d);
-done:
-	if (fd != -1)
-		close(fd);
-	free(data);
+	} else if (err != 0) {
+		diag_err(d, path, 0, 0, "cannot read playbook: %s",
+		    err == EISDIR ? "is a directory" : strerror(err));
+		r = LB_ERR_SYSTEM;
+	} else
+		r = playbook_load_buffer(path, buf_str(&b), b.len, out, d);
+	buf_release(&b);
 	return r;
 }
 
