@@ -601,9 +601,10 @@ read_expect(struct reader *r, struct pb_step *st, const struct ynode *m)
 		}
 		return;
 	}
-	if (!want_map(r, m, "expect") ||
-	    !arg_keys(r, m, "expect", expect_keys, NELEM(expect_keys)))
+	if (!want_map(r, m, "expect"))
 		return;
+	/* An unknown key is reported; the known ones are still read. */
+	(void)arg_keys(r, m, "expect", expect_keys, NELEM(expect_keys));
 	st->expect.pos = pos(m);
 	if (ynode_get(m, "rc") != NULL && number(r, ynode_get(m, "rc"),
 	    "expect's rc", INT_MIN, INT_MAX, &rc)) {
