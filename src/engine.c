@@ -27,7 +27,9 @@ enum hstate {
 	HS_PENDING,
 	HS_CONNECTING,
 	HS_BACKOFF,		/* waiting to connect again */
-	HS_EXEC,
+	HS_OP,			/* exec, put or get in flight */
+	HS_SLEEP,		/* EOP_SLEEP, or a turn before next() */
+	HS_PARKED,
 	HS_ENDING,		/* result being reported */
 	HS_CLOSING,		/* result in; disconnecting */
 	HS_DONE,
@@ -41,9 +43,13 @@ struct ehost {
 	enum hstate		 state;
 	enum host_status	 status;
 	struct tp_conn		*conn;
-	unsigned		 attempt;
+	bool			 session;	/* conn is connected */
+	unsigned		 attempt;	/* of the connect in hand */
 	int64_t			 t_start;
-	struct loop_timer	 timer;		/* back-off */
+	struct loop_timer	 timer;		/* back-off, sleep, turn */
+	struct engine_op	 op;		/* in flight, or last */
+	bool			 has_op;
+	struct tp_result	*last;		/* the last op's result */
 	char			*spill_name;
 	size_t			 next;		/* in the site queue */
 };
@@ -62,7 +68,9 @@ struct engine {
 	struct engine_opts	 opt;
 	engine_observer_fn	*observer;
 	void			*arg;
-	char			*command;
+	engine_next_fn		*job;
+	void			*job_arg;
+	char			*command;	/* engine_exec()'s */
 	struct ehost		*hosts;
 	size_t			 nhosts;
 	struct esite		*sites;
@@ -100,7 +108,7 @@ host_status_name(enum host_status s)
 
 static void	dispatch(struct engine *);
 static void	dispatch_some(struct engine *);
-static void	host_connect(struct ehost *);
+static void	host_step(struct ehost *, struct tp_result *);
 
 static void
 emit(struct engine *e, struct engine_event *ev)
@@ -154,6 +162,7 @@ close_done(struct tp_conn *c, struct tp_result *res, void *arg)
 	(void)c;
 	tp_result_free(res);
 	h->conn = NULL;		/* freed by tp_close() */
+	h->session = false;
 	h->state = HS_DONE;
 	h->e->closing--;
 	check_finished(h->e);
@@ -164,18 +173,16 @@ close_done(struct tp_conn *c, struct tp_result *res, void *arg)
  * then disconnect (politely when a session is up).
  */
 static void
-host_finish(struct ehost *h, enum host_status status,
-    const struct tp_result *res)
+host_finish(struct ehost *h, enum host_status status)
 {
 	struct engine		*e = h->e;
 	struct engine_event	 ev;
 	bool			 session;
 
-	if (h->state == HS_BACKOFF)
-		loop_timer_stop(e->loop, &h->timer);
+	loop_timer_stop(e->loop, &h->timer);
 	/* The observer may abort the run from this very event: the host
 	 * must not look as if it were still at work. */
-	session = h->conn != NULL && h->state == HS_EXEC;
+	session = h->conn != NULL && h->session;
 	h->state = HS_ENDING;
 	h->status = status;
 	e->stats.running--;
@@ -200,10 +207,12 @@ host_finish(struct ehost *h, enum host_status status,
 	ev.host = h->host;
 	ev.index = h->index;
 	ev.status = status;
-	ev.res = res;
+	ev.res = h->last;
 	ev.attempt = h->attempt;
 	ev.duration_ms = loop_now(e->loop) - h->t_start;
 	emit(e, &ev);
+	tp_result_free(h->last);
+	h->last = NULL;
 
 	if (session && !e->aborted) {
 		h->state = HS_CLOSING;
@@ -213,6 +222,7 @@ host_finish(struct ehost *h, enum host_status status,
 		if (h->conn != NULL)
 			tp_free(h->conn);
 		h->conn = NULL;
+		h->session = false;
 		h->state = HS_DONE;
 	}
 	dispatch(e);
@@ -220,7 +230,7 @@ host_finish(struct ehost *h, enum host_status status,
 }
 
 static void
-exec_output(struct tp_conn *c, enum tp_stream_id id, const char *data,
+op_output(struct tp_conn *c, enum tp_stream_id id, const char *data,
     size_t len, void *arg)
 {
 	struct ehost		*h = arg;
@@ -240,28 +250,18 @@ exec_output(struct tp_conn *c, enum tp_stream_id id, const char *data,
 	emit(h->e, &ev);
 }
 
+/* An exec, put or get is over. */
 static void
-exec_done(struct tp_conn *c, struct tp_result *res, void *arg)
-{
-	struct ehost		*h = arg;
-	enum host_status	 st;
-
-	(void)c;
-	if (res->err != TP_OK)
-		st = res->err == TP_CANCELLED ? HOST_CANCELLED : HOST_FAILED;
-	else
-		st = res->rc == 0 ? HOST_OK : HOST_FAILED;
-	host_finish(h, st, res);
-	tp_result_free(res);
-}
-
-static void
-backoff_done(struct loop *loop, void *arg)
+op_done(struct tp_conn *c, struct tp_result *res, void *arg)
 {
 	struct ehost	*h = arg;
 
-	(void)loop;
-	host_connect(h);
+	(void)c;
+	/* A lost connection or a broken protocol leaves no session to
+	 * go on with; a command that timed out or failed does. */
+	if (res->err == TP_UNREACHABLE || res->err == TP_PROTOCOL)
+		h->session = false;
+	host_step(h, res);
 }
 
 static bool
@@ -271,51 +271,77 @@ retryable(enum tp_err err)
 	    err == TP_TIMEOUT;
 }
 
+enum host_status
+engine_status_of(const struct engine_op *op, const struct tp_result *res)
+{
+	if (res == NULL)
+		return HOST_OK;
+	if (res->err == TP_CANCELLED)
+		return HOST_CANCELLED;
+	if (res->err != TP_OK) {
+		/* Could not connect (no route, refused, timed out):
+		 * unreachable.  Reached, but refused us (auth, host key):
+		 * failed. */
+		if (op != NULL && op->type == EOP_CONNECT &&
+		    retryable(res->err))
+			return HOST_UNREACHABLE;
+		return HOST_FAILED;
+	}
+	return res->rc == 0 ? HOST_OK : HOST_FAILED;
+}
+
+static void	host_connect(struct ehost *);
+
 static void
 connect_done(struct tp_conn *c, struct tp_result *res, void *arg)
 {
-	struct ehost		*h = arg;
-	struct engine		*e = h->e;
-	struct tp_exec_opts	 xo;
-	int64_t			 delay;
-	char			*msg;
+	struct ehost	*h = arg;
+	struct engine	*e = h->e;
+	int64_t		 delay, now;
+	char		*msg;
+	bool		 again;
 
 	if (res->err == TP_OK) {
-		tp_result_free(res);
-		h->state = HS_EXEC;
-		memset(&xo, 0, sizeof(xo));
-		xo.timeout_ms = e->opt.command_timeout_ms;
-		xo.on_output = exec_output;
-		xo.output_arg = h;
-		xo.spill_name = h->spill_name;
-		tp_exec(c, e->command, &xo, exec_done, h);
+		h->session = true;
+		host_step(h, res);
 		return;
 	}
 	tp_free(c);
 	h->conn = NULL;
-	if (retryable(res->err) && h->attempt <= e->opt.retries &&
-	    !e->cancelled) {
+	now = loop_now(e->loop);
+	if (h->op.deadline > 0) {
+		delay = h->op.interval_ms > 0 ? h->op.interval_ms :
+		    e->opt.retry_delay_ms;
+		again = retryable(res->err) && !e->cancelled &&
+		    now + delay < h->op.deadline;
+	} else {
 		delay = e->opt.retry_delay_ms;
 		for (unsigned i = 1; i < h->attempt &&
 		    delay < e->opt.retry_delay_max_ms; i++)
 			delay *= 2;
 		if (delay > e->opt.retry_delay_max_ms)
 			delay = e->opt.retry_delay_max_ms;
-		if (xasprintf(&msg, "%s; attempt %u of %u in %" PRId64
-		    " ms", res->msg ? res->msg : tp_err_name(res->err),
-		    h->attempt + 1, e->opt.retries + 1, delay) < 0)
-			msg = NULL;
-		h->state = HS_BACKOFF;
-		loop_timer_start(e->loop, &h->timer, delay);
-		emit_host(e, h, ENGINE_HOST_RETRY, msg);
-		free(msg);
-		tp_result_free(res);
+		again = retryable(res->err) && !e->cancelled &&
+		    h->attempt <= e->opt.retries;
+	}
+	if (!again) {
+		host_step(h, res);
 		return;
 	}
-	/* Could not connect (no route, refused, timed out): unreachable.
-	 * Reached but refused us (auth, host key): failed. */
-	host_finish(h, retryable(res->err) ? HOST_UNREACHABLE :
-	    res->err == TP_CANCELLED ? HOST_CANCELLED : HOST_FAILED, res);
+	if (h->op.deadline > 0) {
+		if (xasprintf(&msg, "%s; again in %" PRId64 " ms, for up to "
+		    "%" PRId64 " s more", res->msg ? res->msg :
+		    tp_err_name(res->err), delay,
+		    (h->op.deadline - now) / 1000) < 0)
+			msg = NULL;
+	} else if (xasprintf(&msg, "%s; attempt %u of %u in %" PRId64
+	    " ms", res->msg ? res->msg : tp_err_name(res->err),
+	    h->attempt + 1, e->opt.retries + 1, delay) < 0)
+		msg = NULL;
+	h->state = HS_BACKOFF;
+	loop_timer_start(e->loop, &h->timer, delay);
+	emit_host(e, h, ENGINE_HOST_RETRY, msg);
+	free(msg);
 	tp_result_free(res);
 }
 
@@ -327,17 +353,134 @@ host_connect(struct ehost *h)
 	h->attempt++;
 	h->state = HS_CONNECTING;
 	if ((h->conn = tp_open(e->tp, h->host)) == NULL) {
-		struct tp_result	 res;
+		struct tp_result	*res;
 
-		memset(&res, 0, sizeof(res));
-		res.err = TP_LOCAL;
-		res.rc = -1;
-		res.msg = (char *)"this transport is not built in";
-		res.streams[0].fd = res.streams[1].fd = -1;
-		host_finish(h, HOST_FAILED, &res);
+		res = xcalloc(1, sizeof(*res));
+		res->err = TP_LOCAL;
+		res->rc = -1;
+		res->msg = xstrdup("this transport is not built in");
+		res->streams[0].fd = res->streams[1].fd = -1;
+		host_step(h, res);
 		return;
 	}
 	tp_connect(h->conn, connect_done, h);
+}
+
+/* A synthetic result for an operation the engine refuses. */
+static struct tp_result *
+local_error(const char *msg)
+{
+	struct tp_result	*res;
+
+	res = xcalloc(1, sizeof(*res));
+	res->err = TP_LOCAL;
+	res->rc = -1;
+	res->msg = xstrdup(msg);
+	res->streams[0].fd = res->streams[1].fd = -1;
+	return res;
+}
+
+/* Starts the op in h->op. */
+static void
+op_start(struct ehost *h)
+{
+	struct engine		*e = h->e;
+	struct engine_op	*op = &h->op;
+	struct tp_exec_opts	 xo;
+
+	switch (op->type) {
+	case EOP_CONNECT:
+		if (h->session) {
+			/* Already up: nothing to do. */
+			h->state = HS_SLEEP;
+			loop_timer_start(e->loop, &h->timer, 0);
+			return;
+		}
+		if (h->conn != NULL)
+			tp_free(h->conn);
+		h->conn = NULL;
+		h->attempt = 0;
+		host_connect(h);
+		return;
+	case EOP_EXEC:
+	case EOP_PUT:
+	case EOP_GET:
+		if (!h->session) {
+			host_step(h, local_error("not connected"));
+			return;
+		}
+		h->state = HS_OP;
+		if (op->type == EOP_PUT) {
+			tp_put(h->conn, op->local, op->remote, op->mode,
+			    op_done, h);
+			return;
+		}
+		if (op->type == EOP_GET) {
+			tp_get(h->conn, op->remote, op->local, op_done, h);
+			return;
+		}
+		memset(&xo, 0, sizeof(xo));
+		xo.timeout_ms = op->timeout_ms;
+		xo.on_output = op_output;
+		xo.output_arg = h;
+		xo.spill_name = op->spill_name;
+		xo.input = op->input;
+		xo.input_len = op->input_len;
+		tp_exec(h->conn, op->command, &xo, op_done, h);
+		return;
+	case EOP_DROP:
+		if (h->conn != NULL)
+			tp_free(h->conn);
+		h->conn = NULL;
+		h->session = false;
+		/* FALLTHROUGH */
+	case EOP_SLEEP:
+		h->state = HS_SLEEP;
+		loop_timer_start(e->loop, &h->timer,
+		    op->type == EOP_SLEEP && op->ms > 0 ? op->ms : 0);
+		return;
+	case EOP_PARK:
+		h->state = HS_PARKED;
+		return;
+	case EOP_FINISH:
+		host_finish(h, op->status);
+		return;
+	}
+	host_finish(h, HOST_FAILED);
+}
+
+/*
+ * The op in hand is over, with res (owned here from now on; NULL for
+ * sleep, park and drop): the job says what comes next.
+ */
+static void
+host_step(struct ehost *h, struct tp_result *res)
+{
+	struct engine		*e = h->e;
+	struct engine_op	 prev = h->op, next;
+
+	if (res != NULL) {
+		tp_result_free(h->last);
+		h->last = res;
+	}
+	memset(&next, 0, sizeof(next));
+	next.mode = -1;
+	e->job(e->job_arg, h->index, h->has_op ? &prev : NULL, res, &next);
+	h->op = next;
+	h->has_op = true;
+	op_start(h);
+}
+
+static void
+timer_done(struct loop *loop, void *arg)
+{
+	struct ehost	*h = arg;
+
+	(void)loop;
+	if (h->state == HS_BACKOFF)
+		host_connect(h);
+	else if (h->state == HS_SLEEP)
+		host_step(h, NULL);
 }
 
 static void
@@ -356,7 +499,29 @@ host_start(struct ehost *h)
 		e->stats.t_start = h->t_start;
 	e->changed = true;
 	emit_host(e, h, ENGINE_HOST_START, NULL);
-	host_connect(h);
+	host_step(h, NULL);
+}
+
+/* engine_exec()'s job: connect, run the command, finish. */
+static void
+exec_next(void *arg, size_t index, const struct engine_op *prev,
+    const struct tp_result *res, struct engine_op *op)
+{
+	struct engine	*e = arg;
+
+	if (prev == NULL) {
+		op->type = EOP_CONNECT;
+		return;
+	}
+	if (prev->type == EOP_CONNECT && res->err == TP_OK) {
+		op->type = EOP_EXEC;
+		op->command = e->command;
+		op->timeout_ms = e->opt.command_timeout_ms;
+		op->spill_name = e->hosts[index].spill_name;
+		return;
+	}
+	op->type = EOP_FINISH;
+	op->status = engine_status_of(prev, res);
 }
 
 /* Takes the head of site s's queue. */
@@ -487,6 +652,7 @@ engine_free(struct engine *e)
 	for (i = 0; i < e->nhosts; i++) {
 		loop_timer_stop(e->loop, &e->hosts[i].timer);
 		tp_free(e->hosts[i].conn);
+		tp_result_free(e->hosts[i].last);
 		free(e->hosts[i].spill_name);
 	}
 	free(e->hosts);
@@ -514,8 +680,8 @@ spill_name(const struct host *host)
 }
 
 int
-engine_exec(struct engine *e, const struct host *const *hosts, size_t n,
-    const char *command)
+engine_run(struct engine *e, const struct host *const *hosts, size_t n,
+    engine_next_fn *next, void *arg)
 {
 	struct strmap	 sitemap = STRMAP_INIT;
 	struct ehost	*h;
@@ -526,7 +692,8 @@ engine_exec(struct engine *e, const struct host *const *hosts, size_t n,
 	if (e->started)
 		return LB_ERR_INVALID;
 	e->started = true;
-	e->command = xstrdup(command);
+	e->job = next;
+	e->job_arg = arg;
 	e->hosts = xreallocarray(NULL, n ? n : 1, sizeof(*e->hosts));
 	e->sites = xreallocarray(NULL, n ? n : 1, sizeof(*e->sites));
 	e->nhosts = n;
@@ -537,8 +704,9 @@ engine_exec(struct engine *e, const struct host *const *hosts, size_t n,
 		h->host = hosts[i];
 		h->index = i;
 		h->next = NONE;
-		h->spill_name = spill_name(hosts[i]);
-		loop_timer_init(&h->timer, backoff_done, h);
+		if (e->command != NULL)
+			h->spill_name = spill_name(hosts[i]);
+		loop_timer_init(&h->timer, timer_done, h);
 		if (!strmap_get(&sitemap, hosts[i]->site ? hosts[i]->site :
 		    "", &s)) {
 			s = (unsigned)e->nsites++;
@@ -564,6 +732,30 @@ engine_exec(struct engine *e, const struct host *const *hosts, size_t n,
 	return 0;
 }
 
+int
+engine_exec(struct engine *e, const struct host *const *hosts, size_t n,
+    const char *command)
+{
+	if (e->started)
+		return LB_ERR_INVALID;
+	e->command = xstrdup(command);
+	return engine_run(e, hosts, n, exec_next, e);
+}
+
+void
+engine_wake(struct engine *e, size_t index)
+{
+	struct ehost	*h;
+
+	if (index >= e->nhosts)
+		return;
+	h = &e->hosts[index];
+	if (h->state != HS_PARKED)
+		return;
+	h->state = HS_SLEEP;
+	loop_timer_start(e->loop, &h->timer, 0);
+}
+
 void
 engine_cancel(struct engine *e)
 {
@@ -582,11 +774,13 @@ engine_cancel(struct engine *e)
 		}
 	}
 	e->changed = true;
-	/* Hosts waiting to connect again will not: they end now. */
+	/* Hosts waiting (to connect again, asleep, parked) will not go
+	 * on: they end now. */
 	for (s = 0; s < e->nhosts; s++) {
 		h = &e->hosts[s];
-		if (h->state == HS_BACKOFF)
-			host_finish(h, HOST_CANCELLED, NULL);
+		if (h->state == HS_BACKOFF || h->state == HS_SLEEP ||
+		    h->state == HS_PARKED)
+			host_finish(h, HOST_CANCELLED);
 	}
 	loop_timer_start(e->loop, &e->kick, 0);
 }
@@ -601,11 +795,11 @@ engine_abort(struct engine *e)
 	e->aborted = true;
 	for (i = 0; i < e->nhosts; i++) {
 		h = &e->hosts[i];
-		if (h->state == HS_CONNECTING || h->state == HS_EXEC) {
+		if (h->state == HS_CONNECTING || h->state == HS_OP) {
 			tp_free(h->conn);
 			h->conn = NULL;
-			h->state = HS_DONE;
-			host_finish(h, HOST_CANCELLED, NULL);
+			h->session = false;
+			host_finish(h, HOST_CANCELLED);
 		} else if (h->state == HS_CLOSING) {
 			/* The close callback will not come: count it here. */
 			tp_free(h->conn);
@@ -615,6 +809,12 @@ engine_abort(struct engine *e)
 		}
 	}
 	check_finished(e);
+}
+
+bool
+engine_cancelled(const struct engine *e)
+{
+	return e->cancelled;
 }
 
 const struct engine_stats *

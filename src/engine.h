@@ -100,6 +100,60 @@ struct engine_event {
 typedef void engine_observer_fn(const struct engine_event *, void *arg);
 
 /*
+ * A job: what a host does once it has a slot, one operation at a time.
+ * engine_exec() is the job "connect, run a command, finish"; a playbook
+ * run is a longer one.  The engine keeps the fan-out and the per-site
+ * limit, the connection and its retries; the job decides what comes next.
+ */
+enum engine_op_type {
+	EOP_CONNECT,		/* open a session; retried, see below */
+	EOP_EXEC,		/* run command (input on stdin) */
+	EOP_PUT,		/* local file to remote */
+	EOP_GET,		/* remote file to local */
+	EOP_SLEEP,		/* wait ms, keeping the slot */
+	EOP_PARK,		/* wait for engine_wake(), keeping the slot */
+	EOP_DROP,		/* drop the session at once (a reboot) */
+	EOP_FINISH,		/* the host is done, with status */
+};
+
+struct engine_op {
+	enum engine_op_type	 type;
+	/* EOP_EXEC; strings must live until the op's result comes. */
+	const char		*command;
+	const char		*input;		/* or NULL */
+	size_t			 input_len;
+	int64_t			 timeout_ms;	/* 0: none */
+	const char		*spill_name;	/* or NULL: none */
+	/* EOP_PUT, EOP_GET */
+	const char		*local;
+	const char		*remote;
+	int			 mode;		/* put; -1: the default */
+	/* EOP_SLEEP */
+	int64_t			 ms;
+	/* EOP_CONNECT: with deadline > 0 (loop_now() scale), tries every
+	 * interval_ms until then (a host in a boot loop); else the
+	 * engine's retries with back-off. */
+	int64_t			 deadline;
+	int64_t			 interval_ms;
+	/* EOP_FINISH */
+	enum host_status	 status;
+};
+
+/*
+ * Called when the host at index starts (prev NULL, res NULL) and after
+ * each of its operations with that operation and its result (NULL for
+ * EOP_SLEEP, EOP_PARK and EOP_DROP, and for an EOP_CONNECT when the
+ * session was already up; for EOP_CONNECT the last attempt's,
+ * once the retries are spent).  The result stays the engine's: valid
+ * during the call, and kept as the host's last result for
+ * ENGINE_HOST_DONE.  Fills *op (zeroed before the call).  It may call
+ * engine_cancel() and engine_abort(), never engine_free().
+ */
+typedef void engine_next_fn(void *arg, size_t index,
+    const struct engine_op *prev, const struct tp_result *res,
+    struct engine_op *op);
+
+/*
  * A new engine on loop, reaching hosts through tp (not owned; prepared
  * by the caller).  opts is copied.  observer gets every event.
  */
@@ -117,14 +171,26 @@ void		 engine_free(struct engine *);
  */
 int		 engine_exec(struct engine *, const struct host *const *,
 		    size_t n, const char *command);
+/* The same with a job of the caller's: next(arg, ...) for each step. */
+int		 engine_run(struct engine *, const struct host *const *,
+		    size_t n, engine_next_fn *next, void *arg);
+/* A host parked by EOP_PARK asks its job again (on the next turn). */
+void		 engine_wake(struct engine *, size_t index);
 
 /*
- * Stops starting hosts: the pending ones end as cancelled, the ones at
- * work finish their command (bounded by the command timeout).
+ * Stops starting hosts: the pending ones end as cancelled, so do the
+ * ones sleeping, parked or waiting to connect again; the ones at work
+ * finish their operation (bounded by its timeout) and their job decides.
  */
 void		 engine_cancel(struct engine *);
 /* Stops the hosts at work too: their connections are dropped at once. */
 void		 engine_abort(struct engine *);
+bool		 engine_cancelled(const struct engine *);
+
+/* How a finished operation's result reads as a host status: ok for
+ * rc 0, unreachable for a connect that never got through, ... */
+enum host_status engine_status_of(const struct engine_op *,
+		    const struct tp_result *);
 
 const struct engine_stats *engine_stats(const struct engine *);
 /* Final status of the host at index, once done. */
