@@ -52,6 +52,11 @@
  *			stderr (verbatim), rc and an extra delay; fail_rate
  *			does not apply to it
  *
+ * Rules and built-ins see the script a command carries when there is one:
+ * the standard input of "sh -s", the text of a PowerShell
+ * -EncodedCommand.  So a playbook's steps, which go to hosts that way,
+ * read as written in a sim rule's glob.
+ *
  * Commands no rule matches get built-in behaviour so that demonstrations
  * look natural: echo (its words joined by single spaces), hostname (the
  * inventory name), true, false, exit N, sleep N (seconds, with an
@@ -78,6 +83,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "diag.h"
 #include "errors.h"
 #include "strmap.h"
@@ -637,6 +643,73 @@ sim_uptime(struct sim_conn *c, int64_t now)
 	sim_own_text(c, TP_STDOUT, out);
 }
 
+/*
+ * The text a command runs, as rules and built-ins see it: the script on
+ * stdin of "sh -s" and "/bin/sh -s" (trailing newlines dropped), the
+ * script of a PowerShell -EncodedCommand (UTF-16LE in base64, back to
+ * UTF-8), or the command itself.  Returns a string to free, or NULL for
+ * the command itself.
+ */
+static char *
+sim_script(const struct tp_conn *tc, const char *command)
+{
+	const char	*p;
+	char		*b64, *out;
+	ssize_t		 n;
+	size_t		 i, o = 0;
+	uint32_t	 u, lo;
+
+	if ((strcmp(command, "sh -s") == 0 ||
+	    strcmp(command, "/bin/sh -s") == 0) && tc->xo.input != NULL) {
+		n = (ssize_t)tc->xo.input_len;
+		while (n > 0 && tc->xo.input[n - 1] == '\n')
+			n--;
+		return xstrndup(tc->xo.input, (size_t)n);
+	}
+	if ((strncmp(command, "powershell ", 11) != 0 &&
+	    strncmp(command, "pwsh ", 5) != 0) ||
+	    (p = strstr(command, " -EncodedCommand ")) == NULL)
+		return NULL;
+	b64 = xstrdup(p + 17);
+	if ((n = base64_decode(b64)) < 0 || n % 2 != 0) {
+		free(b64);
+		return NULL;
+	}
+	/* At most 3 bytes of UTF-8 for each UTF-16 unit (a pair: 4). */
+	out = xmalloc((size_t)n / 2 * 3 + 1);
+	for (i = 0; i + 1 < (size_t)n; i += 2) {
+		u = (uint32_t)(unsigned char)b64[i] |
+		    (uint32_t)(unsigned char)b64[i + 1] << 8;
+		if (u >= 0xd800 && u < 0xdc00 && i + 3 < (size_t)n) {
+			lo = (uint32_t)(unsigned char)b64[i + 2] |
+			    (uint32_t)(unsigned char)b64[i + 3] << 8;
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				u = 0x10000 + ((u - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				i += 2;
+			}
+		}
+		if (u < 0x80)
+			out[o++] = (char)u;
+		else if (u < 0x800) {
+			out[o++] = (char)(0xc0 | u >> 6);
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		} else if (u < 0x10000) {
+			out[o++] = (char)(0xe0 | u >> 12);
+			out[o++] = (char)(0x80 | (u >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		} else {
+			out[o++] = (char)(0xf0 | u >> 18);
+			out[o++] = (char)(0x80 | (u >> 12 & 0x3f));
+			out[o++] = (char)(0x80 | (u >> 6 & 0x3f));
+			out[o++] = (char)(0x80 | (u & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	free(b64);
+	return out;
+}
+
 /* The built-in commands; returns the extra time the command takes. */
 static int64_t
 sim_builtin(struct sim_conn *c, const char *command, int64_t now)
@@ -760,6 +833,7 @@ sim_exec(struct tp_conn *tc, const char *command)
 	const struct sim_rule	*rule;
 	int64_t			 now = loop_now(tc->ctx->loop), lat, extra;
 	bool			 fail;
+	char			*script;
 
 	sim_plan(c, SIM_EXEC, now);
 	lat = sim_latency(c);
@@ -768,6 +842,8 @@ sim_exec(struct tp_conn *tc, const char *command)
 		sim_wake(c, now);
 		return;
 	}
+	if ((script = sim_script(tc, command)) != NULL)
+		command = script;
 	if ((rule = sim_rule(tc->host, command)) != NULL) {
 		sim_set_text(c, TP_STDOUT, rule->stdout_text);
 		sim_set_text(c, TP_STDERR, rule->stderr_text);
@@ -779,6 +855,7 @@ sim_exec(struct tp_conn *tc, const char *command)
 		extra = 0;
 	} else
 		extra = sim_builtin(c, command, now);
+	free(script);
 	c->t_done = now + lat + extra;
 	if ((c->split = sim_split(c->text[TP_STDOUT], c->len[TP_STDOUT])) > 0)
 		c->t_mid = now + (lat + extra) / 2;

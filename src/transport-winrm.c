@@ -84,6 +84,7 @@
 #include <libxml/tree.h>
 #include <sodium.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
@@ -268,83 +269,6 @@ static void	 winrm_request(struct winrm_conn *, enum winrm_state_id,
  * Small text helpers.
  */
 
-static const char b64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-b64_encode(struct buf *out, const unsigned char *p, size_t len)
-{
-	char	 q[4];
-	size_t	 i;
-	uint32_t v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		q[0] = b64_chars[v >> 18 & 63];
-		q[1] = b64_chars[v >> 12 & 63];
-		q[2] = b64_chars[v >> 6 & 63];
-		q[3] = b64_chars[v & 63];
-		if (buf_add(out, q, 4) != 0)
-			return LB_ERR_LIMIT;
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		q[0] = b64_chars[v >> 18 & 63];
-		q[1] = b64_chars[v >> 12 & 63];
-		q[2] = i + 1 < len ? b64_chars[v >> 6 & 63] : '=';
-		q[3] = '=';
-		if (buf_add(out, q, 4) != 0)
-			return LB_ERR_LIMIT;
-	}
-	return 0;
-}
-
-/*
- * Decodes base64 in place (whitespace skipped).  Returns the number of
- * bytes, or -1 when s is not base64.
- */
-static ssize_t
-b64_decode(char *s)
-{
-	const char	*p;
-	uint32_t	 v = 0;
-	size_t		 n = 0, bits = 0, pad = 0;
-	int		 d;
-
-	for (p = s; *p != '\0'; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			continue;
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0)
-			return -1;
-		if (*p >= 'A' && *p <= 'Z')
-			d = *p - 'A';
-		else if (*p >= 'a' && *p <= 'z')
-			d = *p - 'a' + 26;
-		else if (*p >= '0' && *p <= '9')
-			d = *p - '0' + 52;
-		else if (*p == '+')
-			d = 62;
-		else if (*p == '/')
-			d = 63;
-		else
-			return -1;
-		v = v << 6 | (uint32_t)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			s[n++] = (char)(v >> bits & 0xff);
-		}
-	}
-	if (pad > 2)
-		return -1;
-	return (ssize_t)n;
-}
 
 /* Appends s with the five XML special characters escaped. */
 static int
@@ -1235,7 +1159,7 @@ in_fill(struct winrm_conn *c, size_t room)
 		if (n > 0) {
 			crypto_hash_sha256_update(&c->in_sha, raw, (size_t)n);
 			c->in_sent += (uint64_t)n;
-			b64_encode(&c->in_text, raw, (size_t)n);
+			base64_encode(&c->in_text, raw, (size_t)n);
 			buf_adds(&c->in_text, "\r\n");
 		}
 		if ((size_t)n < line) {
@@ -1273,7 +1197,7 @@ build_send(struct winrm_conn *c)
 	if (!in_fill(c, room))
 		return false;
 	buf_adds(&c->req, c->in_end ? "\" End=\"true\">" : "\">");
-	b64_encode(&c->req, (const unsigned char *)c->in_text.data,
+	base64_encode(&c->req, (const unsigned char *)c->in_text.data,
 	    c->in_text.len);
 	buf_adds(&c->req, "</rsp:Stream></rsp:Send>");
 	return env_end(c);
@@ -1520,7 +1444,7 @@ read_receive(xmlNode *rr, stream_fn *fn, void *arg, bool *done, int *rc)
 		name = attr_of(k, "Name");
 		text = text_of(k);
 		if (name != NULL && text != NULL) {
-			if ((n = b64_decode(text)) < 0)
+			if ((n = base64_decode(text)) < 0)
 				ok = false;
 			else if (n > 0)
 				fn(arg, strcmp(name, "stderr") == 0 ?
@@ -1983,7 +1907,7 @@ get_line(struct winrm_conn *c)
 		c->bad = xstrdup("output after the end of the file");
 	else if (strncmp(l, "end ", 4) == 0)
 		c->trailer = xstrdup(l);
-	else if ((n = b64_decode(l)) < 0)
+	else if ((n = base64_decode(l)) < 0)
 		c->bad = xstrdup("output that is not base64");
 	else {
 		for (off = 0; off < (size_t)n; off += (size_t)w) {
@@ -2214,7 +2138,7 @@ long_script(struct winrm_conn *c, const char *command)
 		return false;
 	}
 	b64 = xstrdup(command + plen);
-	if ((n = b64_decode(b64)) < 0 || n % 2 != 0) {
+	if ((n = base64_decode(b64)) < 0 || n % 2 != 0) {
 		free(b64);
 		tp_fail(&c->tc, TP_LOCAL, "the encoded PowerShell command is "
 		    "not base64 of UTF-16LE");
@@ -2604,7 +2528,7 @@ winrm_ps_command(struct buf *out, const char *script, size_t len)
 	r = buf_adds(out, "powershell -NoProfile -NonInteractive "
 	    "-EncodedCommand ");
 	if (r == 0)
-		r = b64_encode(out, u, n);
+		r = base64_encode(out, u, n);
 	free(u);
 	if (r != 0) {
 		buf_truncate(out, start);	/* no half command line */

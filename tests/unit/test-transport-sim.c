@@ -23,6 +23,7 @@
 #include "inventory.h"
 #include "loop.h"
 #include "transport-sim.h"
+#include "transport-winrm.h"
 #include "transport.h"
 
 #define SLACK	150	/* ms a busy machine may add to a timer */
@@ -158,6 +159,23 @@ do_exec(struct fix *f, struct tp_conn *c, const char *cmd,
 	xo.timeout_ms = timeout_ms;
 	xo.on_output = on_output;
 	xo.output_arg = o;
+	loop_update_time(f->loop);
+	o->starting = true;
+	tp_exec(c, cmd, &xo, on_done, o);
+	o->starting = false;
+	return op_wait(f, o);
+}
+
+static struct tp_result *
+do_exec_input(struct fix *f, struct tp_conn *c, const char *cmd,
+    const char *input, struct op *o)
+{
+	struct tp_exec_opts	 xo;
+
+	op_init(o);
+	memset(&xo, 0, sizeof xo);
+	xo.input = input;
+	xo.input_len = strlen(input);
 	loop_update_time(f->loop);
 	o->starting = true;
 	tp_exec(c, cmd, &xo, on_done, o);
@@ -745,6 +763,55 @@ test_boot_loop(void **state)
 	fix_release(&f);
 }
 
+/* Rules see the script of "sh -s" and of -EncodedCommand. */
+static void
+test_scripts(void **state)
+{
+	struct sim_rule		 rules[] = {
+		{ "rm -f 'C-0291'*", "removed 1\n", NULL, 0, INV_UNSET },
+		{ "Get-Service 'Spooler' # \xc3\xa9\xf0\x9f\x94\xa5",
+		    "Running\n", NULL, 0, INV_UNSET },
+	};
+	static const char	 ps[] =
+	    "Get-Service 'Spooler' # \xc3\xa9\xf0\x9f\x94\xa5";
+	const struct host	*hp[1];
+	struct host		 h;
+	struct fix		 f;
+	struct tp_conn		*c;
+	struct op		 o;
+	struct tp_result	*r;
+	struct buf		 cmd;
+
+	(void)state;
+	sim_host(&h, "app01");
+	h.sim.rules = rules;
+	h.sim.nrules = sizeof rules / sizeof rules[0];
+	hp[0] = &h;
+	fix_init(&f, 1, hp, 1);
+	c = connected(&f, &h);
+
+	r = do_exec_input(&f, c, "sh -s", "rm -f 'C-0291'*.sys\n\n", &o);
+	assert_int_equal(r->rc, 0);
+	assert_string_equal(text(r, TP_STDOUT), "removed 1\n");
+	op_release(&o);
+	/* A built-in on stdin. */
+	r = do_exec_input(&f, c, "/bin/sh -s", "echo  from   stdin\n", &o);
+	assert_string_equal(text(r, TP_STDOUT), "from stdin\n");
+	op_release(&o);
+	/* Not sh -s: the command itself. */
+	r = do_exec_input(&f, c, "sh -c x", "echo no\n", &o);
+	assert_string_equal(text(r, TP_STDOUT), "");
+	op_release(&o);
+
+	/* PowerShell, with a character outside the BMP. */
+	buf_init(&cmd, 0, 0);
+	assert_int_equal(winrm_ps_command(&cmd, ps, strlen(ps)), 0);
+	assert_exec(&f, c, buf_str(&cmd), 0, "Running\n", "");
+	buf_release(&cmd);
+	do_close(&f, c);
+	fix_release(&f);
+}
+
 static void
 test_rules(void **state)
 {
@@ -1018,6 +1085,7 @@ main(void)
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_boot_loop),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_scripts),
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_fail_rate),
