@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,11 @@
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
+#include "expr.h"
 #include "inventory.h"
 #include "playbook.h"
+#include "quote.h"
+#include "reguard.h"
 #include "xmalloc.h"
 #include "ytree.h"
 
@@ -57,6 +61,8 @@ struct reader {
 	const char	*file;
 	struct diags	*d;
 	const char	*step;		/* the step being read, for messages */
+	const char	*data;		/* the file, for positions in text */
+	size_t		 len;
 };
 
 static void	 at(struct reader *, const struct ynode *, const char *, ...)
@@ -555,6 +561,7 @@ read_action(struct reader *r, const struct ynode *k, const struct ynode *v)
 	act->type = t < 0 ? PB_PLUGIN : (enum pb_action_type)t;
 	act->name = arena_strdup(r->a, k->str);
 	act->pos = pos(k);
+	act->node = v;
 	act->mode = -1;
 	read_args(r, act, v);
 	return act;
@@ -774,6 +781,355 @@ check_steps(struct reader *r, const struct ynode *seq)
 	}
 }
 
+/*
+ * Conditions, templates and names: everything a step reads, checked
+ * before anything runs.
+ */
+
+static const char *const host_facts[] = { PB_HOST_FACTS };
+
+/* Where the text of a scalar starts, and how its later lines are
+ * indented, so that a column inside the text maps to the file. */
+struct origin {
+	unsigned	 line;
+	unsigned	 col;
+	unsigned	 indent;	/* of a block scalar's lines, or 0 */
+};
+
+static struct origin
+origin(struct reader *r, const struct ynode *n)
+{
+	struct origin	 o = { n->line, n->col, 0 };
+	size_t		 off = 0, i;
+	unsigned	 line = 1, ind;
+
+	while (off < r->len && line < n->line)
+		if (r->data[off++] == '\n')
+			line++;
+	off += n->col - 1;
+	if (off >= r->len)
+		return o;
+	if (r->data[off] == '"' || r->data[off] == '\'') {
+		o.col++;
+		return o;
+	}
+	if (r->data[off] != '|' && r->data[off] != '>')
+		return o;
+	/* A block scalar: its text starts on the first line after the
+	 * indicator that is not blank. */
+	for (;;) {
+		while (off < r->len && r->data[off] != '\n')
+			off++;
+		if (off++ >= r->len)
+			return o;
+		line++;
+		for (i = off, ind = 0; i < r->len && r->data[i] == ' '; i++)
+			ind++;
+		if (i < r->len && r->data[i] != '\n')
+			break;
+	}
+	o.line = line;
+	o.col = ind + 1;
+	o.indent = ind;
+	return o;
+}
+
+/* Reports at (line, col) of the text of n, both 1-based in the text. */
+static void
+at_text(struct reader *r, const struct ynode *n, unsigned line,
+    unsigned col, const char *what, const char *msg)
+{
+	struct origin	 o = origin(r, n);
+	struct ynode	 p = *n;
+
+	p.line = o.line + (line > 0 ? line - 1 : 0);
+	p.col = line <= 1 ? o.col + (col > 0 ? col - 1 : 0) :
+	    o.indent + col;
+	at(r, &p, "%s: %s", what, msg);
+}
+
+/* The index of the step that registers name, or -1. */
+static ssize_t
+reg_step(const struct playbook *pb, const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < pb->nsteps; i++) {
+		if (pb->steps[i].reg != NULL &&
+		    strlen(pb->steps[i].reg) == len &&
+		    strncmp(pb->steps[i].reg, name, len) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+struct name_ctx {
+	struct reader		*r;
+	size_t			 step;
+	const struct ynode	*node;
+	const char		*what;
+	unsigned		 line;	/* of the name in the text */
+	size_t			 count;	/* names seen */
+};
+
+/* One name a step reads, at (line, col) of the text of ctx->node. */
+static void
+check_name(struct name_ctx *c, const char *name, unsigned line,
+    unsigned col)
+{
+	struct reader		*r = c->r;
+	struct playbook		*pb = r->pb;
+	const char		*dot = strchr(name, '.'), *s;
+	const char		*regs[PB_MAX_STEPS + 1];
+	char			 msg[256], first[QUOTE_NAME_MAX + 1];
+	size_t			 len = dot ? (size_t)(dot - name) : strlen(name);
+	size_t			 i, nregs = 0;
+	ssize_t			 j;
+	struct pb_use		*u;
+	struct origin		 o;
+
+	msg[0] = '\0';
+	c->count++;
+	j = reg_step(pb, name, len);
+	if (len == 4 && strncmp(name, "host", 4) == 0) {
+		if (dot == NULL || strchr(dot + 1, '.') != NULL ||
+		    index_of(dot + 1, host_facts, NELEM(host_facts)) < 0) {
+			s = dot ? diag_suggest(dot + 1, host_facts,
+			    NELEM(host_facts)) : NULL;
+			snprintf(msg, sizeof msg, "unknown host fact '%s'"
+			    "%s%s%s", name, s ? " (did you mean 'host." : "",
+			    s ? s : "", s ? "'?)" : " (facts: host.name, "
+			    "host.address, host.site, host.os, host.tier, "
+			    "host.transport, host.user)");
+		}
+	} else if (j >= 0 && dot == NULL) {
+		snprintf(msg, sizeof msg, "'%s' is a registered result, not "
+		    "a value: use %s.rc, %s.stdout, %s.changed, ...", name,
+		    name, name, name);
+	} else if (j >= 0 && (size_t)j == c->step) {
+		snprintf(msg, sizeof msg, "'%s' is this step's own result, "
+		    "not set until it has run", name);
+	} else if (j >= 0 && (size_t)j > c->step) {
+		snprintf(msg, sizeof msg, "'%.*s' is registered by step "
+		    "'%s', which runs later", (int)len, name,
+		    pb->steps[j].name);
+	} else if (j < 0 && dot != NULL) {
+		regs[nregs++] = "host";
+		for (i = 0; i < c->step; i++)
+			if (pb->steps[i].reg != NULL)
+				regs[nregs++] = pb->steps[i].reg;
+		snprintf(first, sizeof first, "%.*s", (int)len, name);
+		s = diag_suggest(first, regs, nregs);
+		snprintf(msg, sizeof msg, "'%.*s' is not a result registered "
+		    "by an earlier step%s%s%s", (int)len, name,
+		    s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+	} else if (j < 0) {
+		/* A variable: the run checks that something defines it. */
+		o = origin(r, c->node);
+		pb->uses = xreallocarray(pb->uses, pb->nuses + 1,
+		    sizeof(*pb->uses));
+		u = &pb->uses[pb->nuses++];
+		u->step = c->step;
+		u->name = arena_strdup(r->a, name);
+		u->pos.line = o.line + line - 1;
+		u->pos.col = line <= 1 ? o.col + col - 1 : o.indent + col;
+	}
+	if (msg[0] != '\0')
+		at_text(r, c->node, line, col, c->what, msg);
+}
+
+static void
+expr_name(const char *name, unsigned col, void *arg)
+{
+	struct name_ctx	*c = arg;
+
+	check_name(c, name, c->line, col);
+}
+
+static void
+tmpl_name(const char *name, unsigned line, unsigned col, void *arg)
+{
+	check_name(arg, name, line, col);
+}
+
+/* A condition: parsed, compiled and kept; its names checked. */
+static struct expr *
+check_expr(struct reader *r, size_t step, const struct ynode *n,
+    const char *src, const char *what)
+{
+	struct name_ctx		 c = { r, step, n, what, 1, 0 };
+	struct expr_error	 err;
+	struct expr		*e;
+
+	if (src == NULL || n == NULL)
+		return NULL;
+	if (expr_parse(src, &e, &err) != 0) {
+		at_text(r, n, 1, err.col, what, err.msg);
+		return NULL;
+	}
+	r->pb->exprs = xreallocarray(r->pb->exprs, r->pb->nexprs + 1,
+	    sizeof(*r->pb->exprs));
+	r->pb->exprs[r->pb->nexprs++] = e;
+	expr_names(e, expr_name, &c);
+	return e;
+}
+
+/* A template, read as mode would; returns whether it names any. */
+static bool
+check_template(struct reader *r, size_t step, const struct ynode *n,
+    const char *src, enum quote_mode mode, const char *what)
+{
+	struct name_ctx		 c = { r, step, n, what, 1, 0 };
+	struct quote_error	 err;
+
+	if (src == NULL || n == NULL)
+		return false;
+	if (quote_names(src, mode, tmpl_name, &c, &err) != 0) {
+		at_text(r, n, err.line, err.col, what, err.msg);
+		return false;
+	}
+	return c.count > 0;
+}
+
+static void
+check_regex(struct reader *r, const struct ynode *n, const char *re,
+    const char *what)
+{
+	regex_t		 rx;
+	const char	*why;
+	char		 msg[160];
+	int		 rc;
+
+	if (re == NULL || n == NULL)
+		return;
+	if ((why = reguard_why(re)) != NULL) {
+		at(r, n, "%s: %s", what, why);
+		return;
+	}
+	if ((rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(rc, &rx, msg, sizeof msg);
+		at(r, n, "%s: bad regular expression: %s", what, msg);
+		return;
+	}
+	regfree(&rx);
+}
+
+static void
+check_action(struct reader *r, size_t step, struct pb_action *act,
+    const char *os)
+{
+	const struct ynode	*n = act->node, *v;
+	struct expr		**that;
+	size_t			 i;
+	bool			 win = os != NULL && strcmp(os, "windows") == 0;
+	bool			 any = os == NULL;
+
+	switch (act->type) {
+	case PB_SHELL:
+		if (win) {
+			if (check_template(r, step, n, act->text, QUOTE_NONE,
+			    "shell"))
+				at(r, n, "shell: cmd.exe has no quoting that "
+				    "is safe for a value: use powershell for "
+				    "a command with {{ }}");
+			break;
+		}
+		act->vars = check_template(r, step, n, act->text, QUOTE_SH,
+		    "shell");
+		break;
+	case PB_POWERSHELL:
+		act->vars = check_template(r, step, n, act->text, QUOTE_PS,
+		    "powershell");
+		break;
+	case PB_SCRIPT:
+		v = n->type == YNODE_MAP ? ynode_get(n, "args") : NULL;
+		if (!win)
+			act->vars = check_template(r, step, v, act->text,
+			    QUOTE_SH, "script's args");
+		if (win || any)
+			act->vars |= check_template(r, step, v, act->text,
+			    QUOTE_PS, "script's args");
+		(void)check_template(r, step, n->type == YNODE_MAP ?
+		    ynode_get(n, "src") : n, act->src, QUOTE_NONE, "script");
+		break;
+	case PB_COPY:
+	case PB_FETCH:
+		(void)check_template(r, step, ynode_get(n, "src"), act->src,
+		    QUOTE_NONE, "src");
+		(void)check_template(r, step, ynode_get(n, "dest"),
+		    act->dest, QUOTE_NONE, "dest");
+		break;
+	case PB_PAUSE:
+		if (n->type == YNODE_MAP)
+			(void)check_template(r, step, ynode_get(n, "prompt"),
+			    act->text, QUOTE_NONE, "prompt");
+		break;
+	case PB_MANUAL:
+		(void)check_template(r, step, ynode_get(n, "text"),
+		    act->text, QUOTE_NONE, "manual");
+		break;
+	case PB_ASSERT:
+		if (n->type == YNODE_MAP)
+			(void)check_template(r, step, ynode_get(n, "msg"),
+			    act->text, QUOTE_NONE, "msg");
+		v = n->type == YNODE_MAP ? ynode_get(n, "that") : n;
+		if (v == NULL || act->nthat == 0)
+			break;
+		that = arena_allocarray(r->a, act->nthat, sizeof(*that));
+		for (i = 0; i < act->nthat; i++)
+			that[i] = check_expr(r, step, v->type == YNODE_SEQ &&
+			    i < v->n ? v->v[i] : v, act->that[i],
+			    "assert");
+		act->that_expr = that;
+		break;
+	case PB_PLUGIN:
+		if (n->type != YNODE_MAP)
+			break;
+		for (i = 0; i < n->n; i++) {
+			v = YMAP_VAL(n, i);
+			if (v->type == YNODE_SCALAR)
+				act->vars |= check_template(r, step, v,
+				    v->str, QUOTE_NONE, YMAP_KEY(n, i)->str);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+check_names(struct reader *r, const struct ynode *seq)
+{
+	struct playbook		*pb = r->pb;
+	struct pb_step		*st;
+	const struct ynode	*m, *ex;
+	size_t			 i;
+
+	for (i = 0; i < pb->nsteps; i++) {
+		st = &pb->steps[i];
+		m = seq->v[i];
+		if (m->type != YNODE_MAP)
+			continue;
+		r->step = st->name;
+		st->when_expr = check_expr(r, i, ynode_get(m, "when"),
+		    st->when, "when");
+		if (st->action != NULL)
+			check_action(r, i, st->action, NULL);
+		if (st->on_windows != NULL)
+			check_action(r, i, st->on_windows, "windows");
+		if (st->on_linux != NULL)
+			check_action(r, i, st->on_linux, "linux");
+		if ((ex = ynode_get(m, "expect")) != NULL &&
+		    ex->type == YNODE_MAP) {
+			check_regex(r, ynode_get(ex, "stdout"),
+			    st->expect.stdout_re, "expect's stdout");
+			check_regex(r, ynode_get(ex, "stderr"),
+			    st->expect.stderr_re, "expect's stderr");
+		}
+		r->step = NULL;
+	}
+}
+
 static void
 read_steps(struct reader *r, const struct ynode *seq)
 {
@@ -793,6 +1149,7 @@ read_steps(struct reader *r, const struct ynode *seq)
 		read_step(r, &r->pb->steps[i], seq->v[i], i);
 	r->pb->nsteps = seq->n;
 	check_steps(r, seq);
+	check_names(r, seq);
 }
 
 static void
@@ -872,6 +1229,8 @@ playbook_load_buffer(const char *name, const char *data, size_t len,
 	r.a = r.pb->arena = arena_new();
 	r.file = r.pb->file = arena_strdup(r.a, name);
 	r.d = d;
+	r.data = data;
+	r.len = len;
 	if ((rc = ytree_parse(r.a, name, data, len, &root, d)) != 0) {
 		playbook_free(r.pb);
 		return rc;
@@ -910,8 +1269,14 @@ playbook_load_file(const char *path, struct playbook **out,
 void
 playbook_free(struct playbook *pb)
 {
+	size_t	 i;
+
 	if (pb == NULL)
 		return;
+	for (i = 0; i < pb->nexprs; i++)
+		expr_free(pb->exprs[i]);
+	free(pb->exprs);
+	free(pb->uses);
 	arena_free(pb->arena);
 	free(pb);
 }

@@ -12,8 +12,12 @@
  * The format is lifeboat-playbook(5).  Loading checks everything that can
  * be checked without the hosts: every key known, one action per step (or
  * one per operating system), durations, counts and percentages in range,
- * step names and register names unique, a register used only by later
- * steps.  A problem of a step names the step.  Nothing runs until a
+ * step names and register names unique, conditions that parse,
+ * templates whose variables stand where they can be quoted, regular
+ * expressions that compile, and every dotted name a fact of the host
+ * (host.os) or the result of an earlier step (removed.rc).  Bare names
+ * are variables; which are defined depends on -e and the inventory, so
+ * the run checks them (uses[]).  A problem of a step names the step.  Nothing runs until a
  * playbook loads without an error.
  *
  * The playbook owns everything it points to (one arena).
@@ -29,6 +33,7 @@
 
 struct arena;
 struct diags;
+struct expr;
 struct ynode;
 
 #define PB_MAX_FILE	(4UL * 1024 * 1024)
@@ -86,6 +91,9 @@ struct pb_action {
 	const struct pb_pos	*that_pos;
 	size_t			 nthat;
 	const struct ynode	*args;		/* a plugin's, as written */
+	const struct ynode	*node;		/* the value, as written */
+	struct expr *const	*that_expr;	/* assert: compiled */
+	bool			 vars;		/* text uses {{ }} */
 };
 
 struct pb_expect {
@@ -104,6 +112,7 @@ struct pb_step {
 	struct pb_action	*on_linux;	/* Linux only, or NULL */
 	const char		*when;		/* expression, or NULL */
 	struct pb_pos		 when_pos;
+	struct expr		*when_expr;	/* compiled, or NULL */
 	const char		*reg;		/* register: name, or NULL */
 	struct pb_expect	 expect;
 	int64_t			 timeout_ms;	/* 0: the run's */
@@ -128,6 +137,19 @@ struct pb_var {
 	struct pb_pos	 pos;
 };
 
+/* A variable a step reads ({{ name }} or a bare name in a condition),
+ * for the run to check against -e, the playbook's vars and the
+ * inventory's before anything runs. */
+struct pb_use {
+	size_t		 step;
+	const char	*name;
+	struct pb_pos	 pos;
+};
+
+/* The facts of a host a playbook may read as host.NAME. */
+#define PB_HOST_FACTS	"name", "address", "site", "os", "tier", \
+			"transport", "user"
+
 struct playbook {
 	struct arena	*arena;
 	const char	*file;
@@ -141,6 +163,10 @@ struct playbook {
 	struct pb_rollout rollout;
 	struct pb_step	*steps;
 	size_t		 nsteps;
+	struct pb_use	*uses;
+	size_t		 nuses;
+	struct expr	**exprs;		/* owned, for playbook_free() */
+	size_t		 nexprs;
 };
 
 /*

@@ -91,32 +91,81 @@ test_shipped(void **state)
 	diags_release(&d);
 }
 
+/* Loads tests/data/playbook/NAME.yml and compares with NAME.out. */
 static void
-test_errors_golden(void **state)
+golden(const char *name)
 {
 	struct diags	 d = DIAGS_INIT;
 	struct playbook	*pb = (struct playbook *)1;
 	struct buf	 got = BUF_INIT;
-	char		 want[8192];
+	char		 want[8192], yml[256], out[256];
 	size_t		 i, n;
 	FILE		*f;
 
-	(void)state;
-	assert_int_equal(playbook_load_file("tests/data/playbook/errors.yml",
-	    &pb, &d), LB_ERR_INVALID);
+	snprintf(yml, sizeof yml, "tests/data/playbook/%s.yml", name);
+	snprintf(out, sizeof out, "tests/data/playbook/%s.out", name);
+	assert_int_equal(playbook_load_file(yml, &pb, &d), LB_ERR_INVALID);
 	assert_null(pb);
 	for (i = 0; i < d.n; i++) {
-		assert_string_equal(d.v[i].file,
-		    "tests/data/playbook/errors.yml");
-		buf_addf(&got, "errors.yml:%u:%u: %s\n", d.v[i].line,
+		assert_string_equal(d.v[i].file, yml);
+		buf_addf(&got, "%s.yml:%u:%u: %s\n", name, d.v[i].line,
 		    d.v[i].col, d.v[i].msg);
 	}
-	assert_non_null(f = fopen("tests/data/playbook/errors.out", "r"));
+	assert_non_null(f = fopen(out, "r"));
 	n = fread(want, 1, sizeof(want) - 1, f);
 	want[n] = '\0';
 	fclose(f);
 	assert_string_equal(buf_str(&got), want);
 	buf_release(&got);
+	diags_release(&d);
+}
+
+static void
+test_errors_golden(void **state)
+{
+	(void)state;
+	golden("errors");
+	/* Conditions, templates and the names they read. */
+	golden("names");
+}
+
+/* The variables steps read are listed, with where, for the run. */
+static void
+test_uses(void **state)
+{
+	static const char	 yaml[] =
+	    "name: u\nkind: bcp\ntargets: all\nvars: { dir: /x }\n"
+	    "steps:\n"
+	    "  - name: a\n"
+	    "    shell: ls {{ dir }} {{ host.name }}\n"
+	    "    register: a\n"
+	    "  - name: b\n"
+	    "    when: a.rc == 0 and mode == 'fix'\n"
+	    "    powershell: |\n"
+	    "      Write-Output {{ a.stdout }}\n"
+	    "      Remove-Item {{ target }}\n";
+	struct diags	 d = DIAGS_INIT;
+	struct playbook	*pb;
+
+	(void)state;
+	assert_int_equal(playbook_load_buffer("u.yml", yaml, strlen(yaml),
+	    &pb, &d), 0);
+	assert_int_equal(pb->nuses, 3);
+	assert_string_equal(pb->uses[0].name, "dir");
+	assert_int_equal(pb->uses[0].step, 0);
+	assert_int_equal(pb->uses[0].pos.line, 7);
+	assert_int_equal(pb->uses[0].pos.col, 15);
+	assert_string_equal(pb->uses[1].name, "mode");
+	assert_int_equal(pb->uses[1].pos.line, 10);
+	assert_int_equal(pb->uses[1].pos.col, 25);
+	assert_string_equal(pb->uses[2].name, "target");
+	assert_int_equal(pb->uses[2].step, 1);
+	assert_int_equal(pb->uses[2].pos.line, 13);
+	assert_int_equal(pb->uses[2].pos.col, 19);
+	assert_non_null(pb->steps[1].when_expr);
+	assert_true(pb->steps[0].action->vars);
+	assert_true(pb->steps[1].action->vars);
+	playbook_free(pb);
 	diags_release(&d);
 }
 
@@ -174,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_shipped),
 		cmocka_unit_test(test_errors_golden),
 		cmocka_unit_test(test_small_errors),
+		cmocka_unit_test(test_uses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
