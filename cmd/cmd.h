@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct diags;
 struct inventory;
@@ -88,5 +89,25 @@ struct json;
 int	 cmd_json_end(struct json *);
 /* True when stdout's locale can show UTF-8 line drawing. */
 bool	 cmd_utf8(void);
+
+struct buf;
+struct host;
+/* Asks on /dev/tty, without echo for secrets (a tp_prompt_fn). */
+int	 cmd_ask(const char *question, bool echo, struct buf *answer,
+	    void *arg);
+/* Raises the soft limit of open files to the hard one. */
+void	 cmd_raise_fd_limit(void);
+/* Option values, each with one line on error naming the option; 0 or -1. */
+int	 cmd_parse_count(struct cmd_ctx *, const char *opt, const char *s,
+	    long min, long max, long *out);
+int	 cmd_parse_secs(struct cmd_ctx *, const char *opt, const char *s,
+	    int64_t *ms);
+int	 cmd_parse_size(struct cmd_ctx *, const char *opt, const char *s,
+	    size_t *out);
+/* The hosts pattern text selects, in inventory order; EXIT_OK, or
+ * EXIT_USAGE with the problem printed (a pattern that matches nothing
+ * is one). */
+int	 cmd_select_targets(struct cmd_ctx *, struct inventory *,
+	    const char *text, const struct host ***hostsp, size_t *np);
 
 #endif

@@ -3,10 +3,12 @@
  * in, error and usage printing, diagnostics, and finding and loading the
  * inventories.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <stdarg.h>
@@ -14,12 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "diag.h"
+#include "errors.h"
 #include "inventory.h"
 #include "json.h"
+#include "pattern.h"
 #include "xmalloc.h"
 
 void
@@ -304,3 +310,141 @@ cmd_utf8(void)
 	return cs != NULL && (strcasecmp(cs, "UTF-8") == 0 ||
 	    strcasecmp(cs, "utf8") == 0);
 }
+
+/* Asks on the terminal, without echo for secrets. */
+int
+cmd_ask(const char *question, bool echo, struct buf *answer, void *arg)
+{
+	struct termios	 old, raw;
+	char		 c;
+	int		 fd, r = LB_ERR_NOT_FOUND;
+	bool		 restore = false;
+	ssize_t		 n;
+
+	(void)arg;
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1)
+		return LB_ERR_NOT_FOUND;
+	if (!echo && tcgetattr(fd, &old) == 0) {
+		raw = old;
+		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
+	}
+	if (write(fd, question, strlen(question)) < 0)
+		goto out;
+	buf_reset(answer);
+	while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
+		if (buf_addc(answer, c) != 0)
+			goto out;
+	}
+	r = n < 0 ? LB_ERR_SYSTEM : 0;
+out:
+	if (restore) {
+		tcsetattr(fd, TCSAFLUSH, &old);
+		/* The newline the user typed was not echoed: end the line.
+		 * Failing to is cosmetic. */
+		if (write(fd, "\n", 1) < 0)
+			errno = 0;
+	}
+	close(fd);
+	return r;
+}
+
+/* Five thousand sockets need more than the usual 1024 descriptors. */
+void
+cmd_raise_fd_limit(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+cmd_parse_count(struct cmd_ctx *ctx, const char *opt, const char *s, long min,
+    long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		cmd_error(ctx, "%s: '%s' is not a number from %ld to %ld",
+		    opt, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cmd_parse_secs(struct cmd_ctx *ctx, const char *opt, const char *s,
+    int64_t *ms)
+{
+	const char	*why = NULL;
+
+	if (inv_parse_duration(s, ms, &why) != 0) {
+		cmd_error(ctx, "%s: '%s' is not a duration (%s)", opt, s,
+		    why ? why : "like 30, 30s, 2m or 1h30m");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_parse_size(struct cmd_ctx *ctx, const char *opt, const char *s,
+    size_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
+	    v > (1ULL << 30)) {
+		cmd_error(ctx, "%s: '%s' is not a size from 1 to 1G (like "
+		    "64K or 4M)", opt, s);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+int
+cmd_select_targets(struct cmd_ctx *ctx, struct inventory *inv,
+    const char *text, const struct host ***hostsp, size_t *np)
+{
+	struct diags	 d = DIAGS_INIT;
+	struct pattern	*p = NULL;
+	unsigned	*idx = NULL;
+	size_t		 n = 0, i;
+	int		 r = EXIT_USAGE;
+
+	*hostsp = NULL;
+	*np = 0;
+	if (pattern_parse(text, &p, &d) != 0 ||
+	    pattern_match(p, inv, &idx, &n, &d) != 0)
+		goto out;
+	if (n == 0) {
+		cmd_error(ctx, "pattern '%s' matches no host", text);
+		goto out;
+	}
+	*hostsp = xreallocarray(NULL, n, sizeof(**hostsp));
+	for (i = 0; i < n; i++)
+		(*hostsp)[i] = &inv->hosts[idx[i]];
+	*np = n;
+	r = EXIT_OK;
+out:
+	cmd_print_diags(ctx, &d, 10);
+	diags_release(&d);
+	pattern_free(p);
+	free(idx);
+	return r;
+}
+

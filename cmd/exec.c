@@ -8,17 +8,14 @@
  * (--json); it draws the progress line and handles Ctrl-C.  The work
  * itself is the engine's.
  */
-#include <sys/resource.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -512,111 +509,6 @@ on_notice(const struct host *h, const char *msg, void *arg)
 		report_error(r, h, "note", msg);
 }
 
-/* Asks on the terminal, without echo for secrets. */
-static int
-ask(const char *question, bool echo, struct buf *answer, void *arg)
-{
-	struct termios	 old, raw;
-	char		 c;
-	int		 fd, r = LB_ERR_NOT_FOUND;
-	bool		 restore = false;
-	ssize_t		 n;
-
-	(void)arg;
-	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1)
-		return LB_ERR_NOT_FOUND;
-	if (!echo && tcgetattr(fd, &old) == 0) {
-		raw = old;
-		raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		restore = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
-	}
-	if (write(fd, question, strlen(question)) < 0)
-		goto out;
-	buf_reset(answer);
-	while ((n = read(fd, &c, 1)) == 1 && c != '\n') {
-		if (buf_addc(answer, c) != 0)
-			goto out;
-	}
-	r = n < 0 ? LB_ERR_SYSTEM : 0;
-out:
-	if (restore) {
-		tcsetattr(fd, TCSAFLUSH, &old);
-		/* The newline the user typed was not echoed: end the line.
-		 * Failing to is cosmetic. */
-		if (write(fd, "\n", 1) < 0)
-			errno = 0;
-	}
-	close(fd);
-	return r;
-}
-
-/* Five thousand sockets need more than the usual 1024 descriptors. */
-static void
-raise_fd_limit(void)
-{
-	struct rlimit	 rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-static int
-parse_count(struct cmd_ctx *ctx, const char *opt, const char *s, long min,
-    long max, long *out)
-{
-	char	*end;
-	long	 v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		cmd_error(ctx, "%s: '%s' is not a number from %ld to %ld",
-		    opt, s, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-parse_secs(struct cmd_ctx *ctx, const char *opt, const char *s,
-    int64_t *ms)
-{
-	const char	*why = NULL;
-
-	if (inv_parse_duration(s, ms, &why) != 0) {
-		cmd_error(ctx, "%s: '%s' is not a duration (%s)", opt, s,
-		    why ? why : "like 30, 30s, 2m or 1h30m");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-parse_size(struct cmd_ctx *ctx, const char *opt, const char *s,
-    size_t *out)
-{
-	unsigned long long	 v;
-	char			*end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (errno != 0 || end == s || *end != '\0' || v < 1 ||
-	    v > (1ULL << 30)) {
-		cmd_error(ctx, "%s: '%s' is not a size from 1 to 1G (like "
-		    "64K or 4M)", opt, s);
-		return -1;
-	}
-	*out = (size_t)v;
-	return 0;
-}
-
 struct exec_args {
 	struct engine_opts	 eo;
 	struct tp_options	 to;
@@ -660,30 +552,30 @@ exec_option(struct cmd_ctx *ctx, int c, struct exec_args *a)
 
 	switch (c) {
 	case 'f':
-		if (parse_count(ctx, "-f", optarg, 1, ENGINE_FANOUT_MAX,
+		if (cmd_parse_count(ctx, "-f", optarg, 1, ENGINE_FANOUT_MAX,
 		    &v) != 0)
 			return -1;
 		a->eo.fanout = (unsigned)v;
 		return 0;
 	case 't':
-		return parse_secs(ctx, "-t", optarg,
+		return cmd_parse_secs(ctx, "-t", optarg,
 		    &a->eo.command_timeout_ms);
 	case OPT_PER_SITE:
-		if (parse_count(ctx, "--per-site", optarg, 1,
+		if (cmd_parse_count(ctx, "--per-site", optarg, 1,
 		    ENGINE_FANOUT_MAX, &v) != 0)
 			return -1;
 		a->eo.per_site = (unsigned)v;
 		return 0;
 	case OPT_CONNECT_TIMEOUT:
-		return parse_secs(ctx, "--connect-timeout", optarg,
+		return cmd_parse_secs(ctx, "--connect-timeout", optarg,
 		    &a->to.connect_timeout_ms);
 	case OPT_RETRIES:
-		if (parse_count(ctx, "--retries", optarg, 0, 1000, &v) != 0)
+		if (cmd_parse_count(ctx, "--retries", optarg, 0, 1000, &v) != 0)
 			return -1;
 		a->eo.retries = (unsigned)v;
 		return 0;
 	case OPT_RETRY_DELAY:
-		return parse_secs(ctx, "--retry-delay", optarg,
+		return cmd_parse_secs(ctx, "--retry-delay", optarg,
 		    &a->eo.retry_delay_ms);
 	case OPT_ACCEPT_NEW:
 		a->to.accept_new_host_keys = true;
@@ -695,12 +587,12 @@ exec_option(struct cmd_ctx *ctx, int c, struct exec_args *a)
 		a->mode = MODE_GATHER;
 		return 0;
 	case OPT_SEED:
-		if (parse_count(ctx, "--seed", optarg, 0, LONG_MAX, &v) != 0)
+		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX, &v) != 0)
 			return -1;
 		a->to.seed = (uint64_t)v;
 		return 0;
 	case OPT_MAX_OUTPUT:
-		return parse_size(ctx, "--max-output", optarg,
+		return cmd_parse_size(ctx, "--max-output", optarg,
 		    &a->to.out_cap);
 	}
 	return -1;
@@ -752,38 +644,6 @@ exec_parse(struct cmd_ctx *ctx, int argc, char **argv, struct exec_args *a)
 		return -1;
 	}
 	return 0;
-}
-
-static int
-select_targets(struct cmd_ctx *ctx, struct inventory *inv,
-    const char *text, const struct host ***hostsp, size_t *np)
-{
-	struct diags	 d = DIAGS_INIT;
-	struct pattern	*p = NULL;
-	unsigned	*idx = NULL;
-	size_t		 n = 0, i;
-	int		 r = EXIT_USAGE;
-
-	*hostsp = NULL;
-	*np = 0;
-	if (pattern_parse(text, &p, &d) != 0 ||
-	    pattern_match(p, inv, &idx, &n, &d) != 0)
-		goto out;
-	if (n == 0) {
-		cmd_error(ctx, "pattern '%s' matches no host", text);
-		goto out;
-	}
-	*hostsp = xreallocarray(NULL, n, sizeof(**hostsp));
-	for (i = 0; i < n; i++)
-		(*hostsp)[i] = &inv->hosts[idx[i]];
-	*np = n;
-	r = EXIT_OK;
-out:
-	cmd_print_diags(ctx, &d, 10);
-	diags_release(&d);
-	pattern_free(p);
-	free(idx);
-	return r;
 }
 
 static int
@@ -848,14 +708,14 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 		goto out;
 	}
 	if (a->ask_pass) {
-		if (ask("Password: ", false, &pass, NULL) != 0) {
+		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
 			    "from the terminal");
 			goto out;
 		}
 		a->to.password = buf_str(&pass);
 	}
-	a->to.prompt = ask;
+	a->to.prompt = cmd_ask;
 	a->to.notice = on_notice;
 	a->to.notice_arg = &r;
 	tp = tp_ctx_new(r.loop, &a->to);
@@ -865,7 +725,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 		goto out;
 	}
 	cmd_print_diags(ctx, &d, 10);
-	raise_fd_limit();
+	cmd_raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 	/* Partial lines are kept only when lines are streamed. */
 	if (r.mode == MODE_STREAM) {
@@ -935,7 +795,7 @@ exec_main(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_print_diags(ctx, &d, 10);
 	diags_release(&d);
 	if (r == EXIT_OK)
-		r = select_targets(ctx, inv, a.pattern, &hosts, &n);
+		r = cmd_select_targets(ctx, inv, a.pattern, &hosts, &n);
 	if (r == EXIT_OK)
 		r = exec_run(ctx, &a, hosts, n);
 	free(hosts);
