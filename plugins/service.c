@@ -282,6 +282,8 @@ service_normal(const char *s)
 		{ "missing", "missing" },
 		{ "running", "running" },
 		{ "stopped", "stopped" },
+		{ "starting", "starting" },
+		{ "stopping", "stopping" },
 		{ "startpending", "starting" },
 		{ "continuepending", "starting" },
 		{ "stoppending", "stopping" },
