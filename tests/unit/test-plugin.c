@@ -227,6 +227,7 @@ test_load_refused(void **state)
 	assert_int_equal(plugin_load("file", tmpdir, &p, why, sizeof why),
 	    LB_ERR_INVALID);
 	assert_non_null(strstr(why, "file.so: writable by others"));
+	free(f);
 	/* And the search stops at the first file of that name. */
 	xasprintf(&f, "%s:%s", tmpdir, built_path());
 	assert_int_equal(plugin_load("file", f, &p, why, sizeof why),
