@@ -131,8 +131,9 @@ struct plugin_result {
 #define PLUGIN_RESULT_INIT	{ LB_FAILED, NULL, NULL, 0 }
 
 /*
- * Runs the plugin's parse() on a reply and fills out (which the caller
- * releases with plugin_result_release(), whatever this returns).
+ * Runs the plugin's parse() on a reply and fills out, which is cleared
+ * first and which the caller releases with plugin_result_release().  The
+ * reply's out and err may be NULL (read as empty).
  *
  * set(key, value) keeps a copy; a key set twice keeps its last value.
  * It refuses (returns -1 to the plugin) a key that is empty, longer than
