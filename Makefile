@@ -77,6 +77,7 @@ LIB_SRCS	:= $(sort $(wildcard src/*.c))
 CMD_SRCS	:= $(sort $(wildcard cmd/*.c cmd/tui/*.c))
 UNIT_SRCS	:= $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS	:= $(sort $(wildcard tests/fuzz/fuzz-*.c))
+PLUGIN_SRCS	:= $(sort $(wildcard plugins/*.c))
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CMD_OBJS	:= $(CMD_SRCS:%.c=$(BUILD)/%.o)
@@ -84,17 +85,34 @@ LIB		:= $(BUILD)/liblifeboat.a
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_OBJS	:= $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+PLUGINS		:= $(PLUGIN_SRCS:plugins/%.c=$(BUILD)/plugins/%.so)
+# Plugins for the loader's tests that lifeboat must refuse.
+TEST_PLUGINS	:= $(BUILD)/tests/plugins-bad/badabi.so
 FUZZ_FLAGS	:= -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		   -fno-omit-frame-pointer
 MANS		:= $(wildcard man/*.1 man/*.5 man/*.7)
 
-.PHONY: all test check fuzz demo deps install uninstall clean unit-bins
+# dlopen() is in glibc's libc from 2.34 and in the BSDs'; older glibc
+# keeps it in libdl, which newer ones still provide, empty.
+ifeq ($(shell uname -s),Linux)
+DL_LIBS		?= -ldl
+endif
 
-all: $(BIN)
+# A plugin sees <lifeboat/plugin.h> and libc, and nothing of lifeboat's.
+PLUGIN_CFLAGS	= -Iinclude -D_POSIX_C_SOURCE=200809L -std=c11 $(LB_WARN) \
+		  -fstack-protector-strong -fPIC $(LB_SAN) -MMD -MP \
+		  $(CPPFLAGS) $(CFLAGS)
+PLUGIN_LDFLAGS	= -shared -Wl,-z,relro -Wl,-z,now $(LB_SAN) $(LDFLAGS)
+
+.PHONY: all test check fuzz demo deps install uninstall clean unit-bins \
+	plugins
+
+all: $(BIN) plugins
 
 $(BIN): $(CMD_OBJS) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(ALL_LDFLAGS) \
+	    $(PKG_LIBS) $(DL_LIBS)
 
 $(LIB): $(LIB_OBJS)
 	@echo "  AR      $@"
@@ -109,9 +127,21 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB)
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(LIB) \
-	    $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS)
+	    $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) $(DL_LIBS)
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(PLUGINS) $(TEST_PLUGINS)
+
+$(BUILD)/plugins/%.so: plugins/%.c
+	@mkdir -p $(@D)
+	@echo "  PLUGIN  $@"
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -MF $@.d -o $@ $< $(PLUGIN_LDFLAGS)
+
+$(BUILD)/tests/plugins-bad/badabi.so: tests/unit/plugin-bad-abi.c
+	@mkdir -p $(@D)
+	@echo "  PLUGIN  $@"
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -MF $@.d -o $@ $< $(PLUGIN_LDFLAGS)
+
+plugins: $(PLUGINS)
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -125,7 +155,7 @@ $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJS)
 	$(Q)$(FUZZCC) $(LB_CPPFLAGS) -std=c11 $(PKG_CFLAGS) \
 	    -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-omit-frame-pointer -MMD -MP -MF $@.d -o $@ $< \
-	    $(FUZZ_OBJS) $(PKG_LIBS)
+	    $(FUZZ_OBJS) $(PKG_LIBS) $(DL_LIBS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -139,7 +169,7 @@ deps:
 # run is "N passed, N failed".
 test:
 	$(Q)sh tools/deps test
-	$(Q)$(MAKE) --no-print-directory $(BIN) unit-bins fuzz
+	$(Q)$(MAKE) --no-print-directory $(BIN) plugins unit-bins fuzz
 	$(Q)LIFEBOAT="$(abspath $(BIN))" BUILD="$(abspath $(BUILD))" \
 	    bash tests/run
 
@@ -159,13 +189,14 @@ demo:
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml exec --gather tier0 -- echo patched \
 	    || [ $$? -eq 1 ]
 
-install: $(BIN)
+install: $(BIN) plugins
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(PLUGINDIR) \
-	    $(DESTDIR)$(PLAYBOOKDIR)
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PLAYBOOKDIR)
 	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/lifeboat
 	$(INSTALL) -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
 	for f in playbooks/*.yml; do [ -e "$$f" ] || continue; \
 	    $(INSTALL) -m 644 "$$f" $(DESTDIR)$(PLAYBOOKDIR); done
 	for f in $(BUILD)/plugins/*.so; do [ -e "$$f" ] || continue; \
@@ -175,10 +206,11 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lifeboat
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANS))))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANS))))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(filter %.7,$(MANS))))
 	rm -rf $(DESTDIR)$(PLAYBOOKDIR) $(DESTDIR)$(LIBDIR)/lifeboat
 
 clean:
 	rm -rf build lifeboat
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
--include $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
+-include $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d) $(PLUGINS:=.d) $(TEST_PLUGINS:=.d)

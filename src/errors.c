@@ -7,7 +7,7 @@ const char *
 err_str(int err)
 {
 	switch (err) {
-	case LB_OK:
+	case 0:
 		return "success";
 	case LB_ERR_INTERNAL:
 		return "internal error";

@@ -7,8 +7,11 @@
 #ifndef LIFEBOAT_ERRORS_H
 #define LIFEBOAT_ERRORS_H
 
+/*
+ * Success is 0, spelt as such: LB_OK is an action plugin's verdict
+ * (include/lifeboat/plugin.h), and both headers meet in src/plugin.c.
+ */
 enum lb_err {
-	LB_OK = 0,
 	LB_ERR_INTERNAL = -1,	/* a bug: should not happen */
 	LB_ERR_NOMEM = -2,	/* allocation failed */
 	LB_ERR_SYSTEM = -3,	/* a system call failed; see errno */

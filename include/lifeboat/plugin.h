@@ -47,14 +47,14 @@ extern "C" {
 
 /* The shell that reads the script a plugin builds. */
 enum lb_shell {
-	LB_SHELL_SH = 1,	/* POSIX /bin/sh, on Linux and other Unix */
-	LB_SHELL_POWERSHELL = 2, /* Windows PowerShell 5.1 or later */
+	LB_SHELL_SH = 1,		/* POSIX /bin/sh: Linux, Unix */
+	LB_SHELL_POWERSHELL = 2,	/* Windows PowerShell 5.1 or later */
 };
 
 /* One argument, as the playbook wrote it, variables expanded. */
 struct lb_arg {
 	const char	*key;
-	const char	*value;		/* a list arrives as one line per item */
+	const char	*value;		/* a list: one line per item */
 };
 
 struct lb_args {
