@@ -30,6 +30,7 @@ enum hstate {
 	HS_OP,			/* exec, put or get in flight */
 	HS_SLEEP,		/* EOP_SLEEP, or a turn before next() */
 	HS_PARKED,
+	HS_JOB,			/* the job is deciding */
 	HS_ENDING,		/* result being reported */
 	HS_CLOSING,		/* result in; disconnecting */
 	HS_DONE,
@@ -465,6 +466,9 @@ host_step(struct ehost *h, struct tp_result *res)
 	}
 	memset(&next, 0, sizeof(next));
 	next.mode = -1;
+	/* Not asleep, parked or backing off while the job decides: a
+	 * cancel from inside the job must leave this host to it. */
+	h->state = HS_JOB;
 	e->job(e->job_arg, h->index, h->has_op ? &prev : NULL, res, &next);
 	h->op = next;
 	h->has_op = true;

@@ -1,0 +1,1934 @@
+/*
+ * The playbook runner (see run.h): waves of engine runs, and the job each
+ * host does in them, one step after another.
+ *
+ * A host's job is a small state machine.  step_begin() takes the steps
+ * from h->step on: those that end at once (skipped, an assert, a signed
+ * manual step) are recorded and passed; the first that needs the host
+ * sets an engine operation and returns.  step_continue() reads that
+ * operation's result, moves the step's phase on (a reboot is exec, drop,
+ * settle, connect), and ends the step with step_end(), which records the
+ * outcome, keeps the registered result, and retries or applies
+ * on_failure.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "diag.h"
+#include "errors.h"
+#include "expr.h"
+#include "inventory.h"
+#include "loop.h"
+#include "plugin.h"
+#include "quote.h"
+#include "run.h"
+#include "transport-winrm.h"
+#include "transport.h"
+#include "xmalloc.h"
+#include "ytree.h"
+
+#define RUN_SCRIPT_MAX		(4U * 1024 * 1024)
+#define RUN_WAIT_DEFAULT	(5 * 60 * 1000)		/* wait_for */
+#define RUN_WAIT_INTERVAL	5000
+#define RUN_REBOOT_DEFAULT	(15 * 60 * 1000)
+#define RUN_SETTLE_DEFAULT	10000
+#define RUN_RETRY_DELAY		1000
+#define RUN_POLL_DEFAULT	500
+#define RUN_MSG_MAX		400
+#define NONE			((size_t)-1)
+
+/* Where a step is, between engine operations. */
+enum phase {
+	PH_START,		/* nothing issued yet */
+	PH_CONNECT,		/* connecting for the action */
+	PH_ACTION,		/* the action's operation */
+	PH_RETRY,		/* waiting to try again */
+	PH_DROP,		/* reboot: the session is dropped */
+	PH_SETTLE,		/* reboot: waiting for it to go down */
+	PH_BACK,		/* reboot: waiting for it to come back */
+	PH_PARKED,		/* manual: waiting for a sign-off */
+};
+
+/* A step's result on a host, as register keeps it. */
+struct rreg {
+	bool			 set;
+	bool			 skipped;
+	bool			 changed;
+	bool			 failed;
+	int			 rc;
+	char			 rc_text[16];
+	char			*out;
+	size_t			 out_len;
+	char			*err;
+	size_t			 err_len;
+	char			*sha256;
+	struct plugin_result	 pr;
+};
+
+struct rhost {
+	struct run		*run;
+	size_t			 idx;		/* in opts.hosts */
+	const struct host	*h;
+	bool			 windows;
+	char			 tier_text[16];
+	size_t			 step;
+	enum phase		 phase;
+	unsigned		 tries;		/* retries used on the step */
+	bool			 connected;
+	bool			 ran;		/* a step that was not skipped */
+	bool			 changed;
+	enum host_status	 status;
+	struct rreg		*regs;		/* per step */
+	struct buf		 cmd;		/* the operation's strings */
+	struct buf		 input;
+	char			*local;
+	char			*remote;
+	int64_t			 t_step;
+	size_t			 strike_step;	/* or NONE */
+	int64_t			 strike_deadline;
+	bool			 parked;
+};
+
+/* The plugin of one action. */
+struct rplug {
+	const struct pb_action	*act;
+	struct plugin		*plugin;	/* the set's */
+};
+
+struct run {
+	struct loop		*loop;
+	struct tp_ctx		*tp;
+	struct run_opts		 opt;
+	const struct playbook	*pb;
+	run_observer_fn		*observer;
+	void			*arg;
+	struct rollout_plan	 plan;
+	struct rhost		*hosts;
+	size_t			 wave;
+	struct engine		*engine;
+	const struct host	**wave_hosts;
+	struct run_stats	 stats;
+	struct loop_timer	 kick;		/* next wave, after one */
+	struct loop_timer	 poll;		/* sign-offs */
+	bool			 gate;		/* waiting to start wave+1 */
+	bool			 pausing;
+	bool			*signed_off;	/* per step */
+	char			**signer;	/* per step */
+	regex_t			*re_out;	/* per step, or unused */
+	regex_t			*re_err;
+	bool			*has_re_out;
+	bool			*has_re_err;
+	struct plugin_set	 plugins;
+	struct rplug		*plugs;
+	size_t			 nplugs;
+	char			*signoff_path;
+	off_t			 signoff_off;
+	bool			 gate_signed[2];
+	int			 cancels;
+	bool			 started;
+	bool			 finished;
+	char			 why[ROLLOUT_WHY_MAX + 64];
+};
+
+static const char *const outcome_names[] = {
+	[STEP_OK] = "ok",
+	[STEP_CHANGED] = "changed",
+	[STEP_FAILED] = "failed",
+	[STEP_SKIPPED] = "skipped",
+	[STEP_UNREACHABLE] = "unreachable",
+	[STEP_CANCELLED] = "cancelled",
+};
+
+const char *
+step_outcome_name(enum step_outcome o)
+{
+	if ((unsigned)o >= sizeof(outcome_names) / sizeof(outcome_names[0]))
+		return "?";
+	return outcome_names[o];
+}
+
+static void	 wave_start(struct run *);
+static void	 run_finish(struct run *);
+
+static void
+emit(struct run *run, struct run_event *ev)
+{
+	run->stats.t_now = loop_now(run->loop);
+	if (run->engine != NULL)
+		run->stats.running = engine_stats(run->engine)->running;
+	ev->stats = &run->stats;
+	ev->nwave = run->wave;
+	if (run->wave < run->plan.nwaves)
+		ev->wave = &run->plan.waves[run->wave];
+	if (run->observer != NULL)
+		run->observer(ev, run->arg);
+}
+
+/*
+ * Values: what `when` and {{ }} read.
+ */
+
+static const char *
+host_fact(const struct rhost *h, const char *f)
+{
+	const struct host	*x = h->h;
+
+	if (strcmp(f, "name") == 0)
+		return x->name;
+	if (strcmp(f, "address") == 0)
+		return x->address ? x->address : x->name;
+	if (strcmp(f, "site") == 0)
+		return x->site ? x->site : "";
+	if (strcmp(f, "os") == 0)
+		return x->os ? x->os : "";
+	if (strcmp(f, "tier") == 0)
+		return h->tier_text;
+	if (strcmp(f, "transport") == 0)
+		return transport_name(x->transport);
+	if (strcmp(f, "user") == 0)
+		return x->user ? x->user : "";
+	return NULL;
+}
+
+/* A variable: -e, then the playbook's, then the host's inventory. */
+static const char *
+var_value(const struct run *run, const struct host *x, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < run->opt.nvars; i++)
+		if (strcmp(run->opt.vars[i].name, name) == 0)
+			return run->opt.vars[i].value;
+	for (i = 0; i < run->pb->nvars; i++)
+		if (strcmp(run->pb->vars[i].name, name) == 0)
+			return run->pb->vars[i].value;
+	for (i = 0; x != NULL && i < x->nvars; i++)
+		if (strcmp(x->vars[i].name, name) == 0 &&
+		    x->vars[i].value != NULL &&
+		    x->vars[i].value->type == YNODE_SCALAR)
+			return x->vars[i].value->str;
+	return NULL;
+}
+
+static ssize_t
+reg_index(const struct playbook *pb, const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < pb->nsteps; i++)
+		if (pb->steps[i].reg != NULL &&
+		    strlen(pb->steps[i].reg) == len &&
+		    strncmp(pb->steps[i].reg, name, len) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * Looks a name up for h as a value: a fact, a field of a registered
+ * result, or a variable.  Returns 0, or -1 when it is not defined.
+ */
+static int
+lookup(const struct rhost *h, const char *name, struct expr_value *v)
+{
+	const char		*dot = strchr(name, '.'), *f, *s;
+	const struct rreg	*r;
+	ssize_t			 j;
+	size_t			 i;
+
+	memset(v, 0, sizeof(*v));
+	v->type = EXPR_STR;
+	if (dot == NULL) {
+		if ((s = var_value(h->run, h->h, name)) == NULL)
+			return -1;
+		v->s = s;
+		v->len = strlen(s);
+		return 0;
+	}
+	f = dot + 1;
+	if ((size_t)(dot - name) == 4 && strncmp(name, "host", 4) == 0) {
+		if ((s = host_fact(h, f)) == NULL)
+			return -1;
+		v->s = s;
+		v->len = strlen(s);
+		return 0;
+	}
+	if ((j = reg_index(h->run->pb, name, (size_t)(dot - name))) < 0 ||
+	    !h->regs[j].set)
+		return -1;
+	r = &h->regs[j];
+	if (strcmp(f, "rc") == 0) {
+		if (r->rc < 0) {
+			v->type = EXPR_NULL;
+			return 0;
+		}
+		v->type = EXPR_INT;
+		v->i = r->rc;
+		return 0;
+	}
+	if (strcmp(f, "stdout") == 0 || strcmp(f, "stderr") == 0) {
+		v->s = f[3] == 'o' ? r->out : r->err;
+		v->len = f[3] == 'o' ? r->out_len : r->err_len;
+		return 0;
+	}
+	if (strcmp(f, "changed") == 0 || strcmp(f, "failed") == 0 ||
+	    strcmp(f, "skipped") == 0) {
+		v->type = EXPR_BOOL;
+		v->b = f[0] == 'c' ? r->changed : f[0] == 'f' ? r->failed :
+		    r->skipped;
+		return 0;
+	}
+	if (strcmp(f, "sha256") == 0 && r->sha256 != NULL) {
+		v->s = r->sha256;
+		v->len = strlen(r->sha256);
+		return 0;
+	}
+	for (i = 0; i < r->pr.nkv; i++) {
+		if (strcmp(r->pr.kv[i].key, f) == 0) {
+			v->s = r->pr.kv[i].value;
+			v->len = strlen(v->s);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+expr_lookup(void *arg, const char *name, struct expr_value *out)
+{
+	return lookup(arg, name, out);
+}
+
+static int
+quote_lookup(void *arg, const char *name, const char **val, size_t *len)
+{
+	struct rhost		*h = arg;
+	struct expr_value	 v;
+	ssize_t			 j;
+	const char		*dot;
+
+	if (lookup(h, name, &v) != 0)
+		return -1;
+	switch (v.type) {
+	case EXPR_STR:
+		*val = v.s != NULL ? v.s : "";
+		*len = v.len;
+		return 0;
+	case EXPR_BOOL:
+		*val = v.b ? "true" : "false";
+		*len = strlen(*val);
+		return 0;
+	case EXPR_INT:
+		dot = strchr(name, '.');
+		j = reg_index(h->run->pb, name, (size_t)(dot - name));
+		*val = h->regs[j].rc_text;
+		*len = strlen(*val);
+		return 0;
+	default:
+		*val = "";
+		*len = 0;
+		return 0;
+	}
+}
+
+/* Expands tmpl for h into out (reset first); 0, or -1 with msg. */
+static int
+expand(struct rhost *h, const char *tmpl, enum quote_mode mode,
+    struct buf *out, char *msg, size_t msglen)
+{
+	struct quote_error	 err;
+
+	buf_reset(out);
+	if (tmpl == NULL)
+		return 0;
+	if (quote_expand(tmpl, mode, quote_lookup, h, out, &err) != 0) {
+		snprintf(msg, msglen, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+expand_dup(struct rhost *h, const char *tmpl, char *msg, size_t msglen)
+{
+	struct buf	 b;
+	char		*s;
+
+	buf_init(&b, RUN_SCRIPT_MAX, 0);
+	if (expand(h, tmpl, QUOTE_NONE, &b, msg, msglen) != 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	if (b.len == 0)
+		buf_adds(&b, "");
+	s = buf_detach(&b, NULL);
+	return s != NULL ? s : xstrdup("");
+}
+
+/*
+ * Ending a step.
+ */
+
+static void
+reg_clear(struct rreg *r)
+{
+	free(r->out);
+	free(r->err);
+	free(r->sha256);
+	plugin_result_release(&r->pr);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *
+stream_copy(const struct tp_result *res, enum tp_stream_id id, size_t *len)
+{
+	const struct tp_stream	*s;
+
+	*len = 0;
+	if (res == NULL)
+		return xstrdup("");
+	s = &res->streams[id];
+	*len = s->len;
+	return s->data != NULL ? xstrndup(s->data, s->len) : xstrdup("");
+}
+
+/* The first line of s, for a message. */
+static void
+first_line(char *dst, size_t size, const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	while (*s == '\n' || *s == '\r' || *s == ' ')
+		s++;
+	n = strcspn(s, "\r\n");
+	snprintf(dst, size, "%.*s", (int)n, s);
+}
+
+static void
+finish_host(struct rhost *h, enum host_status st, struct engine_op *op)
+{
+	h->status = st;
+	op->type = EOP_FINISH;
+	op->status = st;
+}
+
+static void
+abort_run(struct run *run, struct rhost *h)
+{
+	snprintf(run->why, sizeof(run->why), "step '%s' failed on %s "
+	    "and aborts the run", run->pb->steps[h->step].name, h->h->name);
+	run->stats.aborted = true;
+	if (run->engine != NULL)
+		engine_cancel(run->engine);
+}
+
+/*
+ * Records the step's outcome; returns true when it set op (a retry, the
+ * host's end), false when the host goes on with its next step.
+ */
+static bool
+step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
+    const char *msg, struct engine_op *op)
+{
+	struct run		*run = h->run;
+	const struct pb_step	*st = &run->pb->steps[h->step];
+	struct run_event	 ev;
+	struct rreg		*r = &h->regs[h->step];
+	int64_t			 delay;
+	unsigned		 i;
+
+	if ((oc == STEP_FAILED) && h->tries < st->retries &&
+	    !run->stats.aborted && run->cancels == 0) {
+		h->tries++;
+		delay = st->retry_delay_ms > 0 ? st->retry_delay_ms :
+		    RUN_RETRY_DELAY;
+		for (i = 1; i < h->tries && delay < 3600000; i++)
+			delay *= 2;
+		h->phase = PH_RETRY;
+		op->type = EOP_SLEEP;
+		op->ms = delay;
+		return true;
+	}
+	if (oc != STEP_SKIPPED && oc != STEP_UNREACHABLE)
+		h->ran = true;
+	if (oc == STEP_CHANGED)
+		h->changed = true;
+	if (st->reg != NULL) {
+		struct plugin_result	 keep = r->pr;
+		char			*sha = r->sha256;
+
+		r->sha256 = NULL;
+		memset(&r->pr, 0, sizeof(r->pr));
+		reg_clear(r);
+		r->pr = keep;
+		r->sha256 = sha;
+		r->set = true;
+		r->skipped = oc == STEP_SKIPPED;
+		r->changed = oc == STEP_CHANGED;
+		r->failed = oc == STEP_FAILED || oc == STEP_UNREACHABLE;
+		r->rc = res != NULL && res->err == TP_OK ? res->rc : -1;
+		snprintf(r->rc_text, sizeof(r->rc_text), "%d", r->rc);
+		r->out = stream_copy(res, TP_STDOUT, &r->out_len);
+		r->err = stream_copy(res, TP_STDERR, &r->err_len);
+	} else
+		reg_clear(r);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_STEP_DONE;
+	ev.host = h->h;
+	ev.host_index = h->idx;
+	ev.step = st;
+	ev.step_index = h->step;
+	ev.outcome = oc;
+	ev.rc = res != NULL && res->err == TP_OK ? res->rc : -1;
+	ev.msg = msg != NULL && msg[0] != '\0' ? msg : NULL;
+	ev.duration_ms = loop_now(run->loop) - h->t_step;
+	emit(run, &ev);
+
+	h->tries = 0;
+	h->phase = PH_START;
+	switch (oc) {
+	case STEP_OK:
+	case STEP_CHANGED:
+	case STEP_SKIPPED:
+		h->step++;
+		return false;
+	case STEP_UNREACHABLE:
+		finish_host(h, HOST_UNREACHABLE, op);
+		return true;
+	case STEP_CANCELLED:
+		finish_host(h, HOST_CANCELLED, op);
+		return true;
+	case STEP_FAILED:
+		break;
+	}
+	if (st->on_failure == PB_FAIL_CONTINUE) {
+		h->step++;
+		return false;
+	}
+	if (st->on_failure == PB_FAIL_ABORT)
+		abort_run(run, h);
+	finish_host(h, HOST_FAILED, op);
+	return true;
+}
+
+/*
+ * Starting an action.
+ */
+
+static bool
+needs_host(enum pb_action_type t)
+{
+	switch (t) {
+	case PB_WAIT_FOR:
+	case PB_PAUSE:
+	case PB_ASSERT:
+	case PB_MANUAL:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static const struct plugin *
+action_plugin(const struct run *run, const struct pb_action *act)
+{
+	size_t	 i;
+
+	for (i = 0; i < run->nplugs; i++)
+		if (run->plugs[i].act == act)
+			return run->plugs[i].plugin;
+	return NULL;
+}
+
+/* A PowerShell script as the command that runs it on h. */
+static int
+ps_command(struct rhost *h, const char *script, size_t len)
+{
+	buf_reset(&h->cmd);
+	if (winrm_ps_command(&h->cmd, script, len) != 0)
+		return -1;
+	if (!h->windows && strncmp(buf_str(&h->cmd), "powershell ", 11) == 0) {
+		/* PowerShell on Linux is pwsh. */
+		struct buf	 b = BUF_INIT;
+
+		buf_adds(&b, "pwsh");
+		buf_adds(&b, buf_str(&h->cmd) + 10);
+		buf_release(&h->cmd);
+		h->cmd = b;
+	}
+	return 0;
+}
+
+/* "sh -s" with script on stdin. */
+static void
+sh_command(struct rhost *h, const char *args)
+{
+	buf_reset(&h->cmd);
+	buf_adds(&h->cmd, "sh -s");
+	if (args != NULL && args[0] != '\0') {
+		buf_adds(&h->cmd, " -- ");
+		buf_adds(&h->cmd, args);
+	}
+}
+
+static void
+op_exec(struct rhost *h, const struct pb_step *st, struct engine_op *op,
+    bool with_input)
+{
+	op->type = EOP_EXEC;
+	op->command = buf_str(&h->cmd);
+	if (with_input) {
+		op->input = buf_str(&h->input);
+		op->input_len = h->input.len;
+	}
+	op->timeout_ms = st->timeout_ms > 0 ? st->timeout_ms :
+	    h->run->opt.eo.command_timeout_ms;
+}
+
+/* The arguments of a plugin step for h, variables expanded. */
+static int
+plugin_args(struct rhost *h, const struct pb_action *act,
+    struct lb_arg *v, char **texts, size_t *n, char *msg, size_t msglen)
+{
+	const struct ynode	*m = act->args, *val;
+	struct buf		 b;
+	size_t			 i, k;
+
+	*n = 0;
+	if (m == NULL || m->type != YNODE_MAP)
+		return 0;
+	for (i = 0; i < m->n && i < 64; i++) {
+		val = YMAP_VAL(m, i);
+		v[*n].key = YMAP_KEY(m, i)->str;
+		if (val->type == YNODE_SEQ) {
+			buf_init(&b, RUN_SCRIPT_MAX, 0);
+			for (k = 0; k < val->n; k++) {
+				if (val->v[k]->type != YNODE_SCALAR)
+					continue;
+				if (k > 0)
+					buf_addc(&b, '\n');
+				buf_adds(&b, val->v[k]->str);
+			}
+			texts[*n] = expand_dup(h, buf_str(&b), msg, msglen);
+			buf_release(&b);
+		} else if (val->type == YNODE_SCALAR)
+			texts[*n] = expand_dup(h, val->str, msg, msglen);
+		else
+			continue;
+		if (texts[*n] == NULL)
+			return -1;
+		v[*n].value = texts[*n];
+		(*n)++;
+	}
+	return 0;
+}
+
+static void
+plugin_facts(const struct rhost *h, struct lb_facts *f)
+{
+	f->name = h->h->name;
+	f->os = h->h->os ? h->h->os : "";
+	f->site = h->h->site ? h->h->site : "";
+	f->tier = h->h->tier;
+	f->shell = h->windows ? LB_SHELL_POWERSHELL : LB_SHELL_SH;
+}
+
+static bool	 step_begin(struct rhost *, struct engine_op *);
+
+/* Issues the action's operation: true with op set, or the step's end. */
+static bool
+action_start(struct rhost *h, const struct pb_step *st,
+    const struct pb_action *act, struct engine_op *op)
+{
+	struct run		*run = h->run;
+	char			 msg[RUN_MSG_MAX];
+	struct lb_arg		 av[64];
+	char			*texts[64];
+	struct lb_args		 args;
+	struct lb_facts		 facts;
+	size_t			 n = 0, i;
+	int			 r;
+	struct buf		 b;
+
+	msg[0] = '\0';
+	if (needs_host(act->type) && !h->connected) {
+		h->phase = PH_CONNECT;
+		op->type = EOP_CONNECT;
+		return true;
+	}
+	h->phase = PH_ACTION;
+	switch (act->type) {
+	case PB_SHELL:
+		if (h->windows) {
+			buf_reset(&h->cmd);
+			buf_adds(&h->cmd, act->text);
+			op_exec(h, st, op, false);
+			return true;
+		}
+		if (expand(h, act->text, QUOTE_SH, &h->input, msg,
+		    sizeof msg) != 0)
+			break;
+		buf_addc(&h->input, '\n');
+		sh_command(h, NULL);
+		op_exec(h, st, op, true);
+		return true;
+	case PB_POWERSHELL:
+		buf_init(&b, RUN_SCRIPT_MAX, 0);
+		if (expand(h, act->text, QUOTE_PS, &b, msg, sizeof msg) != 0 ||
+		    ps_command(h, buf_str(&b), b.len) != 0) {
+			if (msg[0] == '\0')
+				snprintf(msg, sizeof msg, "the script is not "
+				    "valid UTF-8");
+			buf_release(&b);
+			break;
+		}
+		buf_release(&b);
+		op_exec(h, st, op, false);
+		return true;
+	case PB_SCRIPT:
+		free(h->local);
+		if ((h->local = expand_dup(h, act->src, msg, sizeof msg)) ==
+		    NULL)
+			break;
+		buf_reset(&h->input);
+		if ((r = buf_read_file(&h->input, h->local,
+		    RUN_SCRIPT_MAX)) != 0) {
+			snprintf(msg, sizeof msg, "cannot read %s: %s",
+			    h->local, strerror(r));
+			break;
+		}
+		buf_init(&b, RUN_SCRIPT_MAX, 0);
+		if (expand(h, act->text, h->windows ? QUOTE_PS : QUOTE_SH,
+		    &b, msg, sizeof msg) != 0) {
+			buf_release(&b);
+			break;
+		}
+		if (h->windows) {
+			struct buf	 ps = BUF_INIT;
+
+			buf_adds(&ps, "& {\n");
+			buf_add(&ps, h->input.data, h->input.len);
+			buf_adds(&ps, "\n} ");
+			buf_add(&ps, b.data, b.len);
+			r = ps_command(h, buf_str(&ps), ps.len);
+			buf_release(&ps);
+			buf_release(&b);
+			if (r != 0) {
+				snprintf(msg, sizeof msg, "the script is not "
+				    "valid UTF-8");
+				break;
+			}
+			op_exec(h, st, op, false);
+			return true;
+		}
+		sh_command(h, buf_str(&b));
+		buf_release(&b);
+		op_exec(h, st, op, true);
+		return true;
+	case PB_COPY:
+	case PB_FETCH:
+		free(h->local);
+		free(h->remote);
+		h->remote = NULL;
+		h->local = expand_dup(h, act->type == PB_COPY ? act->src :
+		    act->dest, msg, sizeof msg);
+		if (h->local != NULL)
+			h->remote = expand_dup(h, act->type == PB_COPY ?
+			    act->dest : act->src, msg, sizeof msg);
+		if (h->local == NULL || h->remote == NULL)
+			break;
+		if (act->type == PB_FETCH) {
+			/* DEST/HOST/NAME: hosts never overwrite each
+			 * other's copy. */
+			const char	*base = strrchr(h->remote, '/');
+			const char	*bs = strrchr(h->remote, '\\');
+			char		*dir, *path;
+
+			if (bs != NULL && (base == NULL || bs > base))
+				base = bs;
+			base = base != NULL ? base + 1 : h->remote;
+			xasprintf(&dir, "%s/%s", h->local, h->h->name);
+			if ((mkdir(h->local, 0700) != 0 && errno != EEXIST) ||
+			    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+				snprintf(msg, sizeof msg, "cannot create %s: "
+				    "%s", dir, strerror(errno));
+				free(dir);
+				break;
+			}
+			xasprintf(&path, "%s/%s", dir, base[0] ? base :
+			    "file");
+			free(dir);
+			free(h->local);
+			h->local = path;
+			op->type = EOP_GET;
+		} else {
+			op->type = EOP_PUT;
+			op->mode = act->mode;
+		}
+		op->local = h->local;
+		op->remote = h->remote;
+		return true;
+	case PB_WAIT_FOR:
+		if (h->connected)
+			return step_end(h, STEP_OK, NULL, "up", op);
+		op->type = EOP_CONNECT;
+		op->deadline = loop_now(run->loop) + (act->timeout_ms > 0 ?
+		    act->timeout_ms : RUN_WAIT_DEFAULT);
+		op->interval_ms = act->interval_ms > 0 ? act->interval_ms :
+		    RUN_WAIT_INTERVAL;
+		if (act->strike && h->strike_step != h->step) {
+			h->strike_step = h->step;
+			h->strike_deadline = op->deadline;
+		} else if (act->strike)
+			op->deadline = h->strike_deadline;
+		h->phase = PH_BACK;
+		return true;
+	case PB_REBOOT:
+		buf_reset(&h->input);
+		if (h->windows) {
+			buf_reset(&h->cmd);
+			buf_adds(&h->cmd, "shutdown /r /t 5 /c \"lifeboat\"");
+			op_exec(h, st, op, false);
+		} else {
+			buf_adds(&h->input, "(sleep 2; reboot || shutdown -r "
+			    "now) </dev/null >/dev/null 2>&1 &\n");
+			sh_command(h, NULL);
+			op_exec(h, st, op, true);
+		}
+		return true;
+	case PB_PAUSE:
+		op->type = EOP_SLEEP;
+		op->ms = act->timeout_ms;
+		return true;
+	case PB_ASSERT:
+		for (i = 0; i < act->nthat; i++) {
+			struct expr_error	 err;
+			bool			 ok;
+
+			if (act->that_expr == NULL || act->that_expr[i] == NULL)
+				continue;
+			if (expr_eval(act->that_expr[i], expr_lookup, h, &ok,
+			    &err) != 0) {
+				snprintf(msg, sizeof msg, "%s: %s",
+				    act->that[i], err.msg);
+				return step_end(h, STEP_FAILED, NULL, msg, op);
+			}
+			if (!ok) {
+				char	*m = act->text ? expand_dup(h,
+				    act->text, msg, sizeof msg) : NULL;
+
+				if (m != NULL)
+					snprintf(msg, sizeof msg, "%s", m);
+				else
+					snprintf(msg, sizeof msg, "assertion "
+					    "failed: %s", act->that[i]);
+				free(m);
+				return step_end(h, STEP_FAILED, NULL, msg, op);
+			}
+		}
+		return step_end(h, STEP_OK, NULL, NULL, op);
+	case PB_MANUAL:
+		if (run->signed_off[h->step]) {
+			snprintf(msg, sizeof msg, "signed off by %s",
+			    run->signer[h->step]);
+			return step_end(h, STEP_OK, NULL, msg, op);
+		}
+		h->phase = PH_PARKED;
+		h->parked = true;
+		op->type = EOP_PARK;
+		if (!loop_timer_active(&run->poll) && run->signoff_path)
+			loop_timer_start(run->loop, &run->poll,
+			    run->opt.signoff_poll_ms);
+		{
+			struct run_event	 ev;
+			bool			 first = true;
+
+			for (i = 0; i < run->opt.nhosts; i++)
+				if (&run->hosts[i] != h &&
+				    run->hosts[i].parked &&
+				    run->hosts[i].step == h->step)
+					first = false;
+			if (first) {
+				memset(&ev, 0, sizeof(ev));
+				ev.type = RUN_WAITING;
+				ev.step = st;
+				ev.step_index = h->step;
+				ev.host = h->h;
+				emit(run, &ev);
+			}
+		}
+		return true;
+	case PB_PLUGIN:
+		args.v = av;
+		if (plugin_args(h, act, av, texts, &n, msg, sizeof msg) != 0) {
+			for (i = 0; i < n; i++)
+				free(texts[i]);
+			break;
+		}
+		args.n = n;
+		plugin_facts(h, &facts);
+		buf_init(&b, RUN_SCRIPT_MAX, 0);
+		r = plugin_build(action_plugin(run, act), &args, &facts, &b,
+		    msg, sizeof msg);
+		for (i = 0; i < n; i++)
+			free(texts[i]);
+		if (r != 0) {
+			buf_release(&b);
+			break;
+		}
+		if (h->windows) {
+			r = ps_command(h, buf_str(&b), b.len);
+			buf_release(&b);
+			if (r != 0) {
+				snprintf(msg, sizeof msg, "the plugin's "
+				    "script is not valid UTF-8");
+				break;
+			}
+			op_exec(h, st, op, false);
+			return true;
+		}
+		buf_reset(&h->input);
+		buf_add(&h->input, b.data, b.len);
+		buf_addc(&h->input, '\n');
+		buf_release(&b);
+		sh_command(h, NULL);
+		op_exec(h, st, op, true);
+		return true;
+	}
+	return step_end(h, STEP_FAILED, NULL, msg, op);
+}
+
+/* Takes the steps from h->step on until one needs an operation. */
+static bool
+step_begin(struct rhost *h, struct engine_op *op)
+{
+	struct run		*run = h->run;
+	const struct pb_step	*st;
+	const struct pb_action	*act;
+	struct expr_error	 err;
+	char			 msg[RUN_MSG_MAX];
+	bool			 ok;
+
+	for (;;) {
+		if (run->stats.aborted || run->cancels > 0) {
+			finish_host(h, HOST_CANCELLED, op);
+			return true;
+		}
+		if (h->step >= run->pb->nsteps) {
+			finish_host(h, HOST_OK, op);
+			return true;
+		}
+		st = &run->pb->steps[h->step];
+		h->t_step = loop_now(run->loop);
+		h->phase = PH_START;
+		if ((act = pb_step_action(st, h->h->os)) == NULL) {
+			if (step_end(h, STEP_SKIPPED, NULL, "no action for "
+			    "this OS", op))
+				return true;
+			continue;
+		}
+		if (st->when_expr != NULL) {
+			if (expr_eval(st->when_expr, expr_lookup, h, &ok,
+			    &err) != 0) {
+				snprintf(msg, sizeof msg, "when: %s", err.msg);
+				if (step_end(h, STEP_FAILED, NULL, msg, op))
+					return true;
+				continue;
+			}
+			if (!ok) {
+				if (step_end(h, STEP_SKIPPED, NULL, NULL, op))
+					return true;
+				continue;
+			}
+		}
+		if (action_start(h, st, act, op))
+			return true;
+	}
+}
+
+/* Whether a lost host may go back to its strike. */
+static bool
+strike_again(struct rhost *h, struct engine_op *op)
+{
+	struct run	*run = h->run;
+
+	if (h->strike_step == NONE ||
+	    loop_now(run->loop) >= h->strike_deadline ||
+	    run->stats.aborted || run->cancels > 0)
+		return false;
+	h->connected = false;
+	h->step = h->strike_step;
+	h->tries = 0;
+	h->t_step = loop_now(run->loop);
+	h->phase = PH_BACK;
+	op->type = EOP_CONNECT;
+	op->deadline = h->strike_deadline;
+	op->interval_ms = run->pb->steps[h->step].action != NULL &&
+	    run->pb->steps[h->step].action->interval_ms > 0 ?
+	    run->pb->steps[h->step].action->interval_ms : RUN_WAIT_INTERVAL;
+	return true;
+}
+
+static const char *
+err_text(const struct tp_result *res)
+{
+	if (res == NULL)
+		return "";
+	return res->msg != NULL ? res->msg : tp_err_name(res->err);
+}
+
+/* A command's result against the step's expect; the outcome. */
+static enum step_outcome
+judge(struct rhost *h, const struct pb_step *st, const struct tp_result *res,
+    char *msg, size_t msglen)
+{
+	struct run	*run = h->run;
+	const char	*out = res->streams[TP_STDOUT].data;
+	const char	*err = res->streams[TP_STDERR].data;
+	int		 want = st->expect.rc_set ? st->expect.rc : 0;
+	char		 line[200];
+
+	if (res->rc != want) {
+		first_line(line, sizeof line, err);
+		if (line[0] == '\0')
+			first_line(line, sizeof line, out);
+		if (want != 0)
+			snprintf(msg, msglen, "rc %d, expected %d%s%s", res->rc,
+			    want, line[0] ? ": " : "", line);
+		else
+			snprintf(msg, msglen, "rc %d%s%s", res->rc,
+			    line[0] ? ": " : "", line);
+		return STEP_FAILED;
+	}
+	if (run->has_re_out[h->step] && regexec(&run->re_out[h->step],
+	    out ? out : "", 0, NULL, 0) != 0) {
+		snprintf(msg, msglen, "stdout does not match '%s'",
+		    st->expect.stdout_re);
+		return STEP_FAILED;
+	}
+	if (run->has_re_err[h->step] && regexec(&run->re_err[h->step],
+	    err ? err : "", 0, NULL, 0) != 0) {
+		snprintf(msg, msglen, "stderr does not match '%s'",
+		    st->expect.stderr_re);
+		return STEP_FAILED;
+	}
+	return STEP_OK;
+}
+
+static void
+file_sha256(const char *path, char **hex)
+{
+	crypto_hash_sha256_state	 s;
+	unsigned char			 md[crypto_hash_sha256_BYTES];
+	unsigned char			 b[65536];
+	ssize_t				 n;
+	int				 fd;
+
+	*hex = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	crypto_hash_sha256_init(&s);
+	while ((n = read(fd, b, sizeof b)) > 0)
+		crypto_hash_sha256_update(&s, b, (unsigned long long)n);
+	close(fd);
+	if (n < 0)
+		return;
+	crypto_hash_sha256_final(&s, md);
+	*hex = xmalloc(sizeof md * 2 + 1);
+	sodium_bin2hex(*hex, sizeof md * 2 + 1, md, sizeof md);
+}
+
+/* The result of the action's operation. */
+static bool
+action_done(struct rhost *h, const struct pb_step *st,
+    const struct pb_action *act, const struct tp_result *res,
+    struct engine_op *op)
+{
+	struct run		*run = h->run;
+	char			 msg[RUN_MSG_MAX];
+	struct lb_arg		 av[64];
+	char			*texts[64];
+	struct lb_args		 args;
+	struct lb_facts		 facts;
+	struct lb_reply		 reply;
+	struct rreg		*r = &h->regs[h->step];
+	enum step_outcome	 oc;
+	size_t			 n = 0, i;
+
+	msg[0] = '\0';
+	if (act->type == PB_REBOOT) {
+		if (res->err == TP_OK && res->rc != 0) {
+			snprintf(msg, sizeof msg, "the reboot command failed: "
+			    "rc %d", res->rc);
+			return step_end(h, STEP_FAILED, res, msg, op);
+		}
+		/* Whether or not the session survived the command, it
+		 * will not survive the reboot. */
+		h->connected = false;
+		h->phase = PH_DROP;
+		op->type = EOP_DROP;
+		return true;
+	}
+	if (res->err == TP_CANCELLED)
+		return step_end(h, STEP_CANCELLED, res, "cancelled", op);
+	if (res->err == TP_UNREACHABLE || res->err == TP_PROTOCOL) {
+		h->connected = false;
+		if (strike_again(h, op))
+			return true;
+		snprintf(msg, sizeof msg, "%s", err_text(res));
+		return step_end(h, STEP_FAILED, res, msg, op);
+	}
+	if (res->err != TP_OK) {
+		snprintf(msg, sizeof msg, "%s", err_text(res));
+		return step_end(h, STEP_FAILED, res, msg, op);
+	}
+	switch (act->type) {
+	case PB_COPY:
+	case PB_FETCH:
+		free(r->sha256);
+		file_sha256(h->local, &r->sha256);
+		snprintf(msg, sizeof msg, "%s %s %s", h->local,
+		    act->type == PB_COPY ? "->" : "<-", h->remote);
+		return step_end(h, act->type == PB_COPY ? STEP_CHANGED :
+		    STEP_OK, res, msg, op);
+	case PB_PLUGIN:
+		args.v = av;
+		if (plugin_args(h, act, av, texts, &n, msg, sizeof msg) != 0) {
+			for (i = 0; i < n; i++)
+				free(texts[i]);
+			return step_end(h, STEP_FAILED, res, msg, op);
+		}
+		args.n = n;
+		plugin_facts(h, &facts);
+		memset(&reply, 0, sizeof(reply));
+		reply.rc = res->rc;
+		reply.out = res->streams[TP_STDOUT].data ?
+		    res->streams[TP_STDOUT].data : "";
+		reply.out_len = res->streams[TP_STDOUT].data ?
+		    res->streams[TP_STDOUT].len : 0;
+		reply.err = res->streams[TP_STDERR].data ?
+		    res->streams[TP_STDERR].data : "";
+		reply.err_len = res->streams[TP_STDERR].data ?
+		    res->streams[TP_STDERR].len : 0;
+		plugin_result_release(&r->pr);
+		plugin_parse(action_plugin(run, act), &args, &facts, &reply,
+		    &r->pr);
+		for (i = 0; i < n; i++)
+			free(texts[i]);
+		switch (r->pr.verdict) {
+		case LB_OK:
+			oc = STEP_OK;
+			break;
+		case LB_CHANGED:
+			oc = STEP_CHANGED;
+			break;
+		default:
+			snprintf(msg, sizeof msg, "%s", r->pr.reason ?
+			    r->pr.reason : "failed");
+			return step_end(h, STEP_FAILED, res, msg, op);
+		}
+		/* expect, when given, holds too. */
+		if ((st->expect.rc_set || run->has_re_out[h->step] ||
+		    run->has_re_err[h->step]) &&
+		    judge(h, st, res, msg, sizeof msg) != STEP_OK)
+			return step_end(h, STEP_FAILED, res, msg, op);
+		return step_end(h, oc, res, msg, op);
+	default:
+		oc = judge(h, st, res, msg, sizeof msg);
+		return step_end(h, oc, res, msg, op);
+	}
+}
+
+static bool
+step_continue(struct rhost *h, const struct engine_op *prev,
+    const struct tp_result *res, struct engine_op *op)
+{
+	struct run		*run = h->run;
+	const struct pb_step	*st = &run->pb->steps[h->step];
+	const struct pb_action	*act = pb_step_action(st, h->h->os);
+	char			 msg[RUN_MSG_MAX];
+	enum host_status	 hs;
+
+	switch (h->phase) {
+	case PH_CONNECT:
+		if (res == NULL || res->err == TP_OK) {
+			h->connected = true;
+			return action_start(h, st, act, op);
+		}
+		hs = engine_status_of(prev, res);
+		if (hs == HOST_UNREACHABLE && strike_again(h, op))
+			return true;
+		snprintf(msg, sizeof msg, "%s", err_text(res));
+		if (hs == HOST_CANCELLED)
+			return step_end(h, STEP_CANCELLED, NULL, msg, op);
+		if (hs == HOST_UNREACHABLE)
+			return step_end(h, STEP_UNREACHABLE, NULL, msg, op);
+		/* Reached, but it would not have us (auth, host key):
+		 * nothing more can run there. */
+		h->tries = st->retries;
+		step_end(h, STEP_FAILED, NULL, msg, op);
+		finish_host(h, HOST_FAILED, op);
+		return true;
+	case PH_ACTION:
+		return action_done(h, st, act, res, op);
+	case PH_RETRY:
+		return action_start(h, st, act, op);
+	case PH_DROP:
+		h->phase = PH_SETTLE;
+		op->type = EOP_SLEEP;
+		op->ms = run->opt.reboot_settle_ms;
+		return true;
+	case PH_SETTLE:
+		h->phase = PH_BACK;
+		op->type = EOP_CONNECT;
+		op->deadline = loop_now(run->loop) + (act->timeout_ms > 0 ?
+		    act->timeout_ms : RUN_REBOOT_DEFAULT);
+		op->interval_ms = RUN_WAIT_INTERVAL;
+		return true;
+	case PH_BACK:
+		if (res == NULL || res->err == TP_OK) {
+			h->connected = true;
+			snprintf(msg, sizeof msg, "%s after %.1f s",
+			    act->type == PB_REBOOT ? "back" : "up",
+			    (double)(loop_now(run->loop) - h->t_step) / 1000);
+			return step_end(h, STEP_OK, NULL, msg, op);
+		}
+		hs = engine_status_of(prev, res);
+		if (hs == HOST_CANCELLED)
+			return step_end(h, STEP_CANCELLED, NULL, NULL, op);
+		if (hs == HOST_UNREACHABLE) {
+			snprintf(msg, sizeof msg, "%s within %.0f s: %s",
+			    act->type == PB_REBOOT ? "not back" : "not up",
+			    (double)(loop_now(run->loop) - h->t_step) / 1000,
+			    err_text(res));
+			return step_end(h, act->type == PB_REBOOT ?
+			    STEP_FAILED : STEP_UNREACHABLE, NULL, msg, op);
+		}
+		snprintf(msg, sizeof msg, "%s", err_text(res));
+		h->tries = st->retries;
+		step_end(h, STEP_FAILED, NULL, msg, op);
+		finish_host(h, HOST_FAILED, op);
+		return true;
+	case PH_PARKED:
+		h->parked = false;
+		if (run->cancels > 0 || run->stats.aborted)
+			return step_end(h, STEP_CANCELLED, NULL, NULL, op);
+		return action_start(h, st, act, op);
+	case PH_START:
+		break;
+	}
+	return step_begin(h, op);
+}
+
+/* The engine's job: engine index wi of the current wave. */
+static void
+job_next(void *arg, size_t wi, const struct engine_op *prev,
+    const struct tp_result *res, struct engine_op *op)
+{
+	struct run	*run = arg;
+	struct rhost	*h = &run->hosts[run->plan.waves[run->wave].hosts[wi]];
+
+	if (prev == NULL) {
+		h->step = 0;
+		h->tries = 0;
+		h->phase = PH_START;
+		if (!step_begin(h, op))
+			finish_host(h, HOST_OK, op);
+		return;
+	}
+	if (prev->type == EOP_SLEEP && h->phase == PH_ACTION) {
+		/* A pause. */
+		if (!step_end(h, STEP_OK, NULL, NULL, op) &&
+		    !step_begin(h, op))
+			finish_host(h, HOST_OK, op);
+		return;
+	}
+	if (!step_continue(h, prev, res, op) && !step_begin(h, op))
+		finish_host(h, HOST_OK, op);
+}
+
+/*
+ * Waves.
+ */
+
+static void
+wave_observer(const struct engine_event *ev, void *arg)
+{
+	struct run		*run = arg;
+	struct rhost		*h;
+	struct run_event	 re;
+
+	switch (ev->type) {
+	case ENGINE_HOST_DONE:
+		h = &run->hosts[run->plan.waves[run->wave].hosts[ev->index]];
+		h->status = ev->status;
+		switch (ev->status) {
+		case HOST_OK:
+			if (h->ran)
+				run->stats.tally.ok++;
+			else
+				run->stats.tally.skipped++;
+			break;
+		case HOST_FAILED:
+			run->stats.tally.failed++;
+			break;
+		case HOST_UNREACHABLE:
+			run->stats.tally.unreachable++;
+			break;
+		default:
+			run->stats.cancelled++;
+			break;
+		}
+		if (h->changed)
+			run->stats.changed++;
+		memset(&re, 0, sizeof(re));
+		re.type = RUN_HOST_DONE;
+		re.host = h->h;
+		re.host_index = h->idx;
+		re.status = ev->status;
+		re.duration_ms = ev->duration_ms;
+		emit(run, &re);
+		break;
+	case ENGINE_PROGRESS:
+		memset(&re, 0, sizeof(re));
+		re.type = RUN_PROGRESS;
+		emit(run, &re);
+		break;
+	case ENGINE_DONE:
+		loop_timer_start(run->loop, &run->kick, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+run_finish(struct run *run)
+{
+	struct run_event	 ev;
+
+	if (run->finished)
+		return;
+	run->finished = true;
+	loop_timer_stop(run->loop, &run->kick);
+	loop_timer_stop(run->loop, &run->poll);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_DONE;
+	emit(run, &ev);
+}
+
+static void
+halt_rest(struct run *run, const char *why)
+{
+	struct run_event	 ev;
+	size_t			 w;
+
+	run->stats.halted = true;
+	for (w = run->wave + 1; w < run->plan.nwaves; w++)
+		run->stats.not_run += run->plan.waves[w].n;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_HALT;
+	ev.msg = why;
+	emit(run, &ev);
+}
+
+/* The current wave is over (or none started yet). */
+static void
+wave_over(struct run *run)
+{
+	struct run_event	 ev;
+	char			 why[ROLLOUT_WHY_MAX];
+
+	engine_free(run->engine);
+	run->engine = NULL;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_WAVE_DONE;
+	emit(run, &ev);
+	if (run->stats.aborted) {
+		halt_rest(run, run->why);
+		run_finish(run);
+		return;
+	}
+	if (run->cancels > 0) {
+		for (size_t w = run->wave + 1; w < run->plan.nwaves; w++)
+			run->stats.cancelled += run->plan.waves[w].n;
+		run_finish(run);
+		return;
+	}
+	if (run->wave + 1 >= run->plan.nwaves) {
+		run_finish(run);
+		return;
+	}
+	if (rollout_should_halt(&run->pb->rollout.plan, &run->stats.tally,
+	    why, sizeof why) != ROLLOUT_GO) {
+		snprintf(run->why, sizeof(run->why), "%s", why);
+		halt_rest(run, why);
+		run_finish(run);
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_PAUSE;
+	if (run->pb->rollout.pause_manual) {
+		run->gate = true;
+		ev.pause_ms = 0;
+		emit(run, &ev);
+		if (run->signoff_path != NULL)
+			loop_timer_start(run->loop, &run->poll,
+			    run->opt.signoff_poll_ms);
+		return;
+	}
+	if (run->pb->rollout.pause_ms > 0) {
+		ev.pause_ms = run->pb->rollout.pause_ms;
+		emit(run, &ev);
+		run->pausing = true;
+		run->wave++;
+		loop_timer_start(run->loop, &run->kick,
+		    run->pb->rollout.pause_ms);
+		return;
+	}
+	run->wave++;
+	wave_start(run);
+}
+
+static void
+wave_start(struct run *run)
+{
+	const struct rollout_wave	*w = &run->plan.waves[run->wave];
+	struct engine_opts		 eo = run->opt.eo;
+	struct run_event		 ev;
+	size_t				 i;
+
+	run->pausing = false;
+	run->stats.wave = run->wave;
+	if (run->pb->rollout.concurrency > 0)
+		eo.fanout = run->pb->rollout.concurrency;
+	if (run->pb->rollout.per_site > 0)
+		eo.per_site = run->pb->rollout.per_site;
+	for (i = 0; i < w->n; i++)
+		run->wave_hosts[i] = run->opt.hosts[w->hosts[i]];
+	run->engine = engine_new(run->loop, run->tp, &eo, wave_observer,
+	    run);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_WAVE_START;
+	emit(run, &ev);
+	engine_run(run->engine, run->wave_hosts, w->n, job_next, run);
+}
+
+static void
+kick(struct loop *loop, void *arg)
+{
+	struct run	*run = arg;
+
+	(void)loop;
+	if (!run->started) {
+		run->started = true;
+		run->stats.t_start = loop_now(run->loop);
+		if (run->plan.nwaves == 0) {
+			run_finish(run);
+			return;
+		}
+		wave_start(run);
+		return;
+	}
+	if (run->pausing) {
+		if (run->cancels > 0) {
+			run_finish(run);
+			return;
+		}
+		wave_start(run);
+		return;
+	}
+	wave_over(run);
+}
+
+/*
+ * Sign-offs.
+ */
+
+static ssize_t
+manual_step(const struct run *run, const char *name)
+{
+	const struct pb_step	*st;
+	char			*end;
+	long			 k;
+	size_t			 i;
+
+	for (i = 0; i < run->pb->nsteps; i++) {
+		st = &run->pb->steps[i];
+		if (strcmp(st->name, name) == 0)
+			return (ssize_t)i;
+	}
+	k = strtol(name, &end, 10);
+	if (*end == '\0' && end != name && k >= 1 &&
+	    (size_t)k <= run->pb->nsteps)
+		return k - 1;
+	return -1;
+}
+
+static bool
+is_manual(const struct pb_step *st)
+{
+	return (st->action && st->action->type == PB_MANUAL) ||
+	    (st->on_windows && st->on_windows->type == PB_MANUAL) ||
+	    (st->on_linux && st->on_linux->type == PB_MANUAL);
+}
+
+int
+run_signoff(struct run *run, const char *step, const char *signer,
+    int64_t when)
+{
+	struct run_event	 ev;
+	char			 at[32], gate[32];
+	struct tm		 tm;
+	time_t			 t = (time_t)when;
+	ssize_t			 j;
+	size_t			 i;
+
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(gate, sizeof gate, "wave %zu",
+	    run->plan.nwaves > 0 ? run->plan.waves[run->wave].number + 1 : 0);
+	if (run->gate && strcmp(step, gate) == 0) {
+		run->gate = false;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = RUN_SIGNED;
+		ev.signer = signer;
+		ev.msg = at;
+		emit(run, &ev);
+		run->wave++;
+		wave_start(run);
+		return 0;
+	}
+	if ((j = manual_step(run, step)) < 0 ||
+	    !is_manual(&run->pb->steps[j]))
+		return LB_ERR_NOT_FOUND;
+	if (run->signed_off[j])
+		return LB_ERR_INVALID;
+	run->signed_off[j] = true;
+	run->signer[j] = xstrdup(signer);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_SIGNED;
+	ev.step = &run->pb->steps[j];
+	ev.step_index = (size_t)j;
+	ev.signer = signer;
+	ev.msg = at;
+	emit(run, &ev);
+	if (run->engine == NULL)
+		return 0;
+	for (i = 0; i < run->plan.waves[run->wave].n; i++) {
+		struct rhost *h = &run->hosts[run->plan.waves[run->wave].hosts[i]];
+
+		if (h->parked && h->step == (size_t)j)
+			engine_wake(run->engine, i);
+	}
+	return 0;
+}
+
+/* One line of the signoffs file: {"step":"...","by":"...","at":N}. */
+static void
+signoff_line(struct run *run, const char *line, size_t len)
+{
+	struct arena		*a = arena_new();
+	struct diags		 d = DIAGS_INIT;
+	struct ynode		*root = NULL;
+	const char		*step, *by, *at;
+
+	if (ytree_parse(a, "signoffs", line, len, &root, &d) == 0 &&
+	    root != NULL && root->type == YNODE_MAP &&
+	    (step = ynode_str(ynode_get(root, "step"))) != NULL &&
+	    (by = ynode_str(ynode_get(root, "by"))) != NULL) {
+		at = ynode_str(ynode_get(root, "at"));
+		(void)run_signoff(run, step, by, at ? strtoll(at, NULL, 10) :
+		    (int64_t)time(NULL));
+	}
+	diags_release(&d);
+	arena_free(a);
+}
+
+void
+run_poll_signoffs(struct run *run)
+{
+	struct buf	 b;
+	const char	*p, *nl;
+	int		 fd;
+	ssize_t		 n;
+	char		 chunk[4096];
+
+	if (run->signoff_path == NULL)
+		return;
+	if ((fd = open(run->signoff_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (lseek(fd, run->signoff_off, SEEK_SET) != run->signoff_off) {
+		close(fd);
+		return;
+	}
+	buf_init(&b, 1024 * 1024, 0);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		if (buf_add(&b, chunk, (size_t)n) != 0)
+			break;
+	close(fd);
+	/* Whole lines only: a line being written is read next time. */
+	for (p = b.data; p != NULL && (nl = memchr(p, '\n',
+	    b.len - (size_t)(p - b.data))) != NULL; p = nl + 1) {
+		run->signoff_off += nl - p + 1;
+		signoff_line(run, p, (size_t)(nl - p));
+		if (run->finished)
+			break;
+	}
+	buf_release(&b);
+}
+
+static void
+poll_tick(struct loop *loop, void *arg)
+{
+	struct run	*run = arg;
+	size_t		 i;
+	bool		 waiting = run->gate;
+
+	run_poll_signoffs(run);
+	for (i = 0; i < run->opt.nhosts && !waiting; i++)
+		if (run->hosts[i].parked)
+			waiting = true;
+	if (waiting && !run->finished)
+		loop_timer_start(loop, &run->poll, run->opt.signoff_poll_ms);
+}
+
+/*
+ * Setting up.
+ */
+
+static void
+err_at(struct diags *d, const struct playbook *pb, struct pb_pos pos,
+    const struct pb_step *st, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+err_at(struct diags *d, const struct playbook *pb, struct pb_pos pos,
+    const struct pb_step *st, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (xvasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (st != NULL)
+		diag_err(d, pb->file, pos.line, pos.col, "step '%s': %s",
+		    st->name, msg ? msg : fmt);
+	else
+		diag_err(d, pb->file, pos.line, pos.col, "%s",
+		    msg ? msg : fmt);
+	free(msg);
+}
+
+/* Every variable a step reads is defined for every host. */
+static void
+check_vars(struct run *run, struct diags *d)
+{
+	const struct playbook	*pb = run->pb;
+	const struct pb_use	*u;
+	struct buf		 names = BUF_INIT;
+	size_t			 i, k, missing;
+
+	for (i = 0; i < pb->nuses; i++) {
+		u = &pb->uses[i];
+		if (var_value(run, NULL, u->name) != NULL)
+			continue;
+		missing = 0;
+		buf_reset(&names);
+		for (k = 0; k < run->opt.nhosts; k++) {
+			if (var_value(run, run->opt.hosts[k], u->name) != NULL)
+				continue;
+			if (missing < 3)
+				buf_addf(&names, "%s%s", missing ? ", " : "",
+				    run->opt.hosts[k]->name);
+			missing++;
+		}
+		if (missing == 0)
+			continue;
+		if (missing == run->opt.nhosts)
+			err_at(d, pb, u->pos, &pb->steps[u->step], "undefined "
+			    "variable '%s': give it with -e %s=VALUE, in the "
+			    "playbook's vars or in the inventory", u->name,
+			    u->name);
+		else
+			err_at(d, pb, u->pos, &pb->steps[u->step], "variable "
+			    "'%s' is not defined for %zu host%s (%s%s): give "
+			    "it with -e or in the inventory", u->name, missing,
+			    missing == 1 ? "" : "s", buf_str(&names),
+			    missing > 3 ? ", ..." : "");
+	}
+	buf_release(&names);
+}
+
+/* A shell step with variables must not meet cmd.exe. */
+static void
+check_windows(struct run *run, struct diags *d)
+{
+	const struct playbook	*pb = run->pb;
+	const struct pb_step	*st;
+	size_t			 i, k, n;
+
+	for (i = 0; i < pb->nsteps; i++) {
+		st = &pb->steps[i];
+		if (st->action == NULL || st->action->type != PB_SHELL ||
+		    !st->action->vars)
+			continue;
+		for (k = n = 0; k < run->opt.nhosts; k++)
+			if (run->opt.hosts[k]->os != NULL &&
+			    strcmp(run->opt.hosts[k]->os, "windows") == 0)
+				n++;
+		if (n > 0)
+			err_at(d, pb, st->action->pos, st, "shell with {{ }} "
+			    "would go to cmd.exe on %zu Windows host%s, which "
+			    "has no safe quoting: give a windows: variant "
+			    "with powershell", n, n == 1 ? "" : "s");
+	}
+}
+
+static void
+check_plugin(struct run *run, const struct pb_step *st,
+    const struct pb_action *act, struct diags *d)
+{
+	const struct playbook	*pb = run->pb;
+	struct plugin		*p;
+	struct lb_arg		 av[64];
+	struct lb_args		 args;
+	const char		*bad = NULL;
+	char			 why[RUN_MSG_MAX];
+	struct pb_pos		 pos = act->pos;
+	size_t			 i, n = 0;
+
+	if (plugin_set_get(&run->plugins, act->name, run->opt.plugin_path,
+	    &p, why, sizeof why) != 0) {
+		err_at(d, pb, act->pos, st, "%s", why);
+		return;
+	}
+	run->plugs = xreallocarray(run->plugs, run->nplugs + 1,
+	    sizeof(*run->plugs));
+	run->plugs[run->nplugs].act = act;
+	run->plugs[run->nplugs++].plugin = p;
+	if (act->args == NULL || act->args->type != YNODE_MAP) {
+		if (act->args != NULL && !ynode_is_null(act->args)) {
+			err_at(d, pb, act->pos, st, "%s takes a mapping of "
+			    "arguments", act->name);
+			return;
+		}
+	} else {
+		for (i = 0; i < act->args->n && n < 64; i++) {
+			const struct ynode *v = YMAP_VAL(act->args, i);
+
+			av[n].key = YMAP_KEY(act->args, i)->str;
+			av[n++].value = v->type == YNODE_SCALAR ? v->str : "";
+		}
+	}
+	args.v = av;
+	args.n = n;
+	if (plugin_check_args(p, &args, &bad, why, sizeof why) != 0) {
+		for (i = 0; bad != NULL && act->args != NULL &&
+		    act->args->type == YNODE_MAP && i < act->args->n; i++) {
+			if (strcmp(YMAP_KEY(act->args, i)->str, bad) == 0) {
+				pos.line = YMAP_KEY(act->args, i)->line;
+				pos.col = YMAP_KEY(act->args, i)->col;
+			}
+		}
+		err_at(d, pb, pos, st, "%s: %s", act->name, why);
+	}
+}
+
+static void
+setup_step(struct run *run, size_t i, struct diags *d)
+{
+	const struct pb_step	*st = &run->pb->steps[i];
+	const struct pb_action	*acts[3] = { st->action, st->on_windows,
+				    st->on_linux };
+	size_t			 k;
+
+	for (k = 0; k < 3; k++)
+		if (acts[k] != NULL && acts[k]->type == PB_PLUGIN)
+			check_plugin(run, st, acts[k], d);
+	if (st->expect.stdout_re != NULL && regcomp(&run->re_out[i],
+	    st->expect.stdout_re, REG_EXTENDED | REG_NOSUB) == 0)
+		run->has_re_out[i] = true;
+	if (st->expect.stderr_re != NULL && regcomp(&run->re_err[i],
+	    st->expect.stderr_re, REG_EXTENDED | REG_NOSUB) == 0)
+		run->has_re_err[i] = true;
+}
+
+struct run *
+run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
+    run_observer_fn *observer, void *arg, struct diags *d)
+{
+	struct run	*run;
+	size_t		 i, before = d->nerrors, ns = opt->pb->nsteps;
+	struct rhost	*h;
+
+	run = xcalloc(1, sizeof(*run));
+	run->loop = loop;
+	run->tp = tp;
+	run->opt = *opt;
+	run->pb = opt->pb;
+	run->observer = observer;
+	run->arg = arg;
+	if (run->opt.signoff_poll_ms <= 0)
+		run->opt.signoff_poll_ms = RUN_POLL_DEFAULT;
+	if (run->opt.reboot_settle_ms < 0)
+		run->opt.reboot_settle_ms = RUN_SETTLE_DEFAULT;
+	if (run->opt.plugin_path == NULL)
+		run->opt.plugin_path = plugin_path_default();
+	loop_timer_init(&run->kick, kick, run);
+	loop_timer_init(&run->poll, poll_tick, run);
+	run->signed_off = xcalloc(ns, sizeof(*run->signed_off));
+	run->signer = xcalloc(ns, sizeof(*run->signer));
+	run->re_out = xcalloc(ns, sizeof(*run->re_out));
+	run->re_err = xcalloc(ns, sizeof(*run->re_err));
+	run->has_re_out = xcalloc(ns, sizeof(*run->has_re_out));
+	run->has_re_err = xcalloc(ns, sizeof(*run->has_re_err));
+	run->hosts = xcalloc(opt->nhosts ? opt->nhosts : 1,
+	    sizeof(*run->hosts));
+	run->wave_hosts = xcalloc(opt->nhosts ? opt->nhosts : 1,
+	    sizeof(*run->wave_hosts));
+	for (i = 0; i < opt->nhosts; i++) {
+		h = &run->hosts[i];
+		h->run = run;
+		h->idx = i;
+		h->h = opt->hosts[i];
+		h->windows = h->h->os != NULL &&
+		    strcmp(h->h->os, "windows") == 0;
+		snprintf(h->tier_text, sizeof h->tier_text, "%d", h->h->tier);
+		h->regs = xcalloc(ns, sizeof(*h->regs));
+		h->strike_step = NONE;
+		h->status = HOST_PENDING;
+		buf_init(&h->cmd, RUN_SCRIPT_MAX * 2, 0);
+		buf_init(&h->input, RUN_SCRIPT_MAX, 0);
+	}
+	if (opt->run_dir != NULL)
+		xasprintf(&run->signoff_path, "%s/signoffs", opt->run_dir);
+	run->stats.hosts = opt->nhosts;
+	check_vars(run, d);
+	check_windows(run, d);
+	for (i = 0; i < ns; i++)
+		setup_step(run, i, d);
+	if (d->nerrors == before && rollout_plan(opt->hosts, opt->nhosts,
+	    &run->pb->rollout.plan, &run->plan, d) == 0)
+		run->stats.waves = run->plan.nwaves;
+	if (d->nerrors > before) {
+		run_free(run);
+		return NULL;
+	}
+	return run;
+}
+
+void
+run_free(struct run *run)
+{
+	size_t	 i, k;
+
+	if (run == NULL)
+		return;
+	loop_timer_stop(run->loop, &run->kick);
+	loop_timer_stop(run->loop, &run->poll);
+	engine_free(run->engine);
+	for (i = 0; i < run->opt.nhosts; i++) {
+		for (k = 0; k < run->pb->nsteps; k++)
+			reg_clear(&run->hosts[i].regs[k]);
+		free(run->hosts[i].regs);
+		buf_release(&run->hosts[i].cmd);
+		buf_release(&run->hosts[i].input);
+		free(run->hosts[i].local);
+		free(run->hosts[i].remote);
+	}
+	for (i = 0; i < run->pb->nsteps; i++) {
+		free(run->signer[i]);
+		if (run->has_re_out[i])
+			regfree(&run->re_out[i]);
+		if (run->has_re_err[i])
+			regfree(&run->re_err[i]);
+	}
+	free(run->signer);
+	free(run->signed_off);
+	free(run->re_out);
+	free(run->re_err);
+	free(run->has_re_out);
+	free(run->has_re_err);
+	free(run->hosts);
+	free(run->wave_hosts);
+	free(run->plugs);
+	plugin_set_release(&run->plugins);
+	rollout_plan_release(&run->plan);
+	free(run->signoff_path);
+	free(run);
+}
+
+const struct rollout_plan *
+run_plan(const struct run *run)
+{
+	return &run->plan;
+}
+
+void
+run_start(struct run *run)
+{
+	loop_timer_start(run->loop, &run->kick, 0);
+}
+
+void
+run_cancel(struct run *run)
+{
+	if (run->finished)
+		return;
+	if (run->cancels++ == 0) {
+		if (run->engine != NULL)
+			engine_cancel(run->engine);
+		else if (run->pausing || run->gate) {
+			loop_timer_stop(run->loop, &run->kick);
+			run->gate = false;
+			for (size_t w = run->wave; w < run->plan.nwaves; w++)
+				run->stats.cancelled += run->plan.waves[w].n;
+			run_finish(run);
+		}
+		return;
+	}
+	if (run->engine != NULL)
+		engine_abort(run->engine);
+}
+
+const struct run_stats *
+run_stats(const struct run *run)
+{
+	return &run->stats;
+}
+
+int
+run_status(const struct run *run)
+{
+	const struct run_stats	*s = &run->stats;
+
+	if (s->halted)
+		return 3;
+	if (run->cancels > 0)
+		return 130;
+	if (s->tally.failed + s->tally.unreachable + s->cancelled > 0)
+		return 1;
+	return 0;
+}

@@ -1,0 +1,173 @@
+/*
+ * The playbook runner: runs a checked playbook over its hosts, wave after
+ * wave as the rollout plan cuts them, each host taking the steps in
+ * order over one connection, and halts between waves when the failure
+ * budget is spent.  It never prints: front ends (the CLI, the TUI) are
+ * observers of its events, as with the engine.
+ *
+ *	run = run_new(loop, tp, &opts, observer, arg, &diags);
+ *	run_start(run);
+ *	loop_run(loop);			   events flow; RUN_DONE last
+ *	run_free(run);
+ *
+ * A host's steps.  For each step in turn: the action for the host's OS
+ * (none: skipped), its `when` (false: skipped), then the action.  Actions
+ * that need the host connect first, once, and keep the connection for
+ * the steps after.  A failed step is tried again `retries` times, the
+ * wait doubling from retry_delay; then on_failure decides: stop (the
+ * host is failed, the others go on), continue (the next step), abort
+ * (the whole run stops: no more hosts, no more waves).
+ *
+ * How commands reach a host.  On Linux and other Unix hosts, `shell`
+ * text and plugin scripts go to "sh -s" on standard input, each
+ * {{ variable }} quoted for sh, so that whatever the login shell is, sh
+ * reads them.  On Windows, `shell` text goes to cmd.exe as it is (a
+ * variable is refused there: cmd.exe has no safe quoting) and PowerShell
+ * goes as -EncodedCommand, variables quoted as PowerShell literals.
+ *
+ * Boot loops.  A wait_for with strike: true connects as soon as the host
+ * answers, trying every interval until its timeout.  When the connection
+ * is lost in a later step (the host went down again), the host goes back
+ * to that wait_for, for what is left of its timeout, and takes the steps
+ * after it again: the fix lands in whichever up window is long enough.
+ *
+ * Manual steps are the run's, not a host's: signed off once (run_signoff,
+ * from `lifeboat signoff` through the run directory, or the TUI), and
+ * every host that reaches one waits, keeping its slot, until then.
+ */
+#ifndef LIFEBOAT_RUN_H
+#define LIFEBOAT_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "playbook.h"
+#include "rollout.h"
+
+struct diags;
+struct loop;
+struct run;
+struct tp_ctx;
+
+/* What one step came to on one host. */
+enum step_outcome {
+	STEP_OK,
+	STEP_CHANGED,		/* ok, and the host was changed */
+	STEP_FAILED,
+	STEP_SKIPPED,		/* no action for its OS, or when false */
+	STEP_UNREACHABLE,	/* could not reach the host for it */
+	STEP_CANCELLED,
+};
+
+const char	*step_outcome_name(enum step_outcome);
+
+/* A variable given on the command line (-e NAME=VALUE). */
+struct run_var {
+	const char	*name;
+	const char	*value;
+};
+
+struct run_opts {
+	const struct playbook	*pb;
+	/* The hosts of the run, in inventory order (the playbook's
+	 * targets, limited by -l); not owned, must outlive the run. */
+	const struct host *const *hosts;
+	size_t			 nhosts;
+	const struct run_var	*vars;		/* -e, highest precedence */
+	size_t			 nvars;
+	struct engine_opts	 eo;		/* fan-out, retries, ... */
+	const char		*plugin_path;	/* NULL: the default */
+	/* Where sign-offs arrive ("signoffs" in it), or NULL. */
+	const char		*run_dir;
+	int64_t			 signoff_poll_ms;	/* 0: 500 */
+	int64_t			 reboot_settle_ms;	/* -1: 10 s */
+};
+
+enum run_event_type {
+	RUN_WAVE_START,		/* wave, n */
+	RUN_STEP_DONE,		/* host, step, outcome, rc, msg */
+	RUN_HOST_DONE,		/* host, status */
+	RUN_WAVE_DONE,		/* wave, tally */
+	RUN_WAITING,		/* step: a manual step waits */
+	RUN_SIGNED,		/* step, signer, msg (when) */
+	RUN_PAUSE,		/* ms before the next wave; 0: manual */
+	RUN_HALT,		/* msg: why */
+	RUN_PROGRESS,		/* stats */
+	RUN_DONE,		/* the last event */
+};
+
+struct run_stats {
+	size_t		 hosts;
+	size_t		 waves;
+	size_t		 wave;		/* the current wave's index */
+	struct rollout_tally tally;	/* the run so far */
+	size_t		 running;	/* in the current wave */
+	size_t		 cancelled;
+	size_t		 not_run;	/* in waves after a halt */
+	size_t		 changed;	/* hosts with a change */
+	bool		 halted;
+	bool		 aborted;
+	int64_t		 t_start;
+	int64_t		 t_now;
+};
+
+struct run_event {
+	enum run_event_type	 type;
+	const struct rollout_wave *wave;
+	size_t			 nwave;		/* of the plan */
+	const struct host	*host;
+	size_t			 host_index;	/* in opts.hosts */
+	const struct pb_step	*step;
+	size_t			 step_index;
+	enum step_outcome	 outcome;
+	int			 rc;		/* -1: none */
+	const char		*msg;		/* one line, or NULL */
+	const char		*signer;
+	enum host_status	 status;
+	int64_t			 duration_ms;
+	int64_t			 pause_ms;
+	const struct run_stats	*stats;
+};
+
+typedef void run_observer_fn(const struct run_event *, void *arg);
+
+/*
+ * Checks opts against the playbook and the hosts before anything runs:
+ * every variable a step reads is defined for every host (-e, the
+ * playbook's vars or the host's inventory vars), plugins load and take
+ * their arguments, no shell step with variables meets a Windows host,
+ * the rollout plan can be made.  Returns a new run, or NULL with every
+ * problem in d (file:line:column of the playbook).
+ */
+struct run	*run_new(struct loop *, struct tp_ctx *,
+		    const struct run_opts *, run_observer_fn *, void *arg,
+		    struct diags *d);
+void		 run_free(struct run *);
+
+/* The plan made by run_new(). */
+const struct rollout_plan *run_plan(const struct run *);
+/* Work starts on the next loop turn. */
+void		 run_start(struct run *);
+/* First call: no more hosts or waves, hosts at work finish their step.
+ * Second: their connections are dropped. */
+void		 run_cancel(struct run *);
+/*
+ * Signs off the manual step named step (or numbered, from 1), by
+ * signer, at unix time when.  Returns 0, LB_ERR_NOT_FOUND when no
+ * manual step has that name, or LB_ERR_INVALID when it was signed off
+ * already.
+ */
+int		 run_signoff(struct run *, const char *step, const char *signer,
+		    int64_t when);
+/* Reads sign-offs that arrived in the run directory since the last
+ * look; run_start() polls on its own while a host waits. */
+void		 run_poll_signoffs(struct run *);
+
+const struct run_stats *run_stats(const struct run *);
+/* EXIT-like summary: 0 all ok, 1 failed or unreachable hosts, 3 halted,
+ * 130 cancelled. */
+int		 run_status(const struct run *);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * Run directories (see rundir.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rundir.h"
+#include "xmalloc.h"
+
+/* mkdir -p with mode for what it creates. */
+static int
+mkdirs(char *path, mode_t mode)
+{
+	char	*p;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, mode) != 0 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, mode) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+char *
+rundir_root(int create)
+{
+	const char	*state = getenv("XDG_STATE_HOME");
+	const char	*home = getenv("HOME");
+	char		*path;
+
+	if (state != NULL && state[0] == '/')
+		xasprintf(&path, "%s/lifeboat/runs", state);
+	else if (home != NULL && home[0] == '/')
+		xasprintf(&path, "%s/.local/state/lifeboat/runs", home);
+	else {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (create && mkdirs(path, 0700) != 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+char *
+rundir_create(char *id, char *why, size_t whylen)
+{
+	unsigned char	 rnd[3];
+	char		 stamp[32], *root, *path;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 tries;
+
+	if ((root = rundir_root(1)) == NULL) {
+		snprintf(why, whylen, "cannot create the runs directory: %s "
+		    "(set XDG_STATE_HOME or HOME)", strerror(errno));
+		return NULL;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (tries = 0; tries < 10; tries++) {
+		randombytes_buf(rnd, sizeof rnd);
+		snprintf(id, RUNDIR_ID_MAX, "%s-%02x%02x%02x", stamp, rnd[0],
+		    rnd[1], rnd[2]);
+		xasprintf(&path, "%s/%s", root, id);
+		if (mkdir(path, 0700) == 0) {
+			free(root);
+			return path;
+		}
+		if (errno != EEXIST) {
+			snprintf(why, whylen, "cannot create %s: %s", path,
+			    strerror(errno));
+			free(path);
+			break;
+		}
+		free(path);
+	}
+	if (tries == 10)
+		snprintf(why, whylen, "cannot find a free run id");
+	free(root);
+	return NULL;
+}
+
+char *
+rundir_find(const char *id, char *why, size_t whylen)
+{
+	struct stat	 sb;
+	char		*root, *path;
+	const char	*p;
+
+	if (id[0] == '\0' || id[0] == '.' || strlen(id) >= RUNDIR_ID_MAX) {
+		snprintf(why, whylen, "'%s' is not a run id", id);
+		return NULL;
+	}
+	for (p = id; *p != '\0'; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_')) {
+			snprintf(why, whylen, "'%s' is not a run id", id);
+			return NULL;
+		}
+	}
+	if ((root = rundir_root(0)) == NULL) {
+		snprintf(why, whylen, "no runs directory (set XDG_STATE_HOME "
+		    "or HOME)");
+		return NULL;
+	}
+	xasprintf(&path, "%s/%s", root, id);
+	free(root);
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "no run %s (in %s)", id, path);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+int
+rundir_append(const char *dir, const char *name, const char *line)
+{
+	char	*path, *text;
+	size_t	 len;
+	ssize_t	 n;
+	int	 fd, err = 0;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd == -1)
+		return errno;
+	len = strlen(line);
+	text = xmalloc(len + 1);
+	memcpy(text, line, len);
+	text[len] = '\n';
+	/* One write: readers see whole lines or none. */
+	if ((n = write(fd, text, len + 1)) != (ssize_t)len + 1)
+		err = n < 0 ? errno : EIO;
+	else if (fsync(fd) != 0)
+		err = errno;
+	free(text);
+	if (close(fd) != 0 && err == 0)
+		err = errno;
+	return err;
+}
+
+int
+rundir_write(const char *dir, const char *name, const char *data,
+    size_t len)
+{
+	char	*path, *tmp;
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 fd, err = 0;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	xasprintf(&tmp, "%s/.%s.tmp", dir, name);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		err = errno;
+		goto out;
+	}
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (err == 0 && fsync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && err == 0)
+		err = errno;
+	if (err == 0 && rename(tmp, path) != 0)
+		err = errno;
+	if (err != 0)
+		(void)unlink(tmp);
+out:
+	free(path);
+	free(tmp);
+	return err;
+}

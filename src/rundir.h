@@ -1,0 +1,39 @@
+/*
+ * Run directories: where a run keeps what outlives it.  Every run gets an
+ * id ("20261121T143005Z-3f9a1c") and a directory
+ * $XDG_STATE_HOME/lifeboat/runs/ID (else ~/.local/state/lifeboat/runs/ID),
+ * created 0700, with run.json (what the run is) and the files other
+ * commands add to it (signoffs).
+ */
+#ifndef LIFEBOAT_RUNDIR_H
+#define LIFEBOAT_RUNDIR_H
+
+#include <stddef.h>
+
+#define RUNDIR_ID_MAX	64
+
+/*
+ * The directory that holds the runs, created (0700, parents too) when
+ * create is set.  Returns a string to free, or NULL with errno set.
+ */
+char	*rundir_root(int create);
+/*
+ * Makes a new run directory: fills id (RUNDIR_ID_MAX bytes) and returns
+ * its path (to free), or NULL with why filled.
+ */
+char	*rundir_create(char *id, char *why, size_t whylen);
+/*
+ * The directory of run id, which must exist.  Returns its path (to
+ * free), or NULL with why filled (a bad id, no such run).
+ */
+char	*rundir_find(const char *id, char *why, size_t whylen);
+/*
+ * Appends line (a newline is added) to file name in dir, created 0600,
+ * in one write, then fsyncs it.  Returns 0, or an errno value.
+ */
+int	 rundir_append(const char *dir, const char *name, const char *line);
+/* Writes file name in dir whole (0600, temp, fsync, rename); 0 or errno. */
+int	 rundir_write(const char *dir, const char *name, const char *data,
+	    size_t len);
+
+#endif
