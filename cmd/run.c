@@ -71,6 +71,9 @@ struct run_cli {
 	char			**why;		/* per host */
 	struct wave_row		*rows;
 	size_t			 nrows;
+	struct wave_row		*site_rows;	/* per site, in order seen */
+	const char		**sites;
+	size_t			 nsites;
 	char			*halt;
 	int			 interrupts;
 	bool			 write_error;
@@ -306,6 +309,48 @@ on_text(struct run_cli *c, const struct run_event *ev)
 		c->write_error = true;
 }
 
+/* The row of site (NULL: no site), added when new. */
+static struct wave_row *
+site_row(struct run_cli *c, const char *site)
+{
+	size_t	 i;
+
+	site = site != NULL ? site : "-";
+	for (i = 0; i < c->nsites; i++)
+		if (strcmp(c->sites[i], site) == 0)
+			return &c->site_rows[i];
+	c->sites = xreallocarray(c->sites, c->nsites + 1, sizeof(*c->sites));
+	c->site_rows = xreallocarray(c->site_rows, c->nsites + 1,
+	    sizeof(*c->site_rows));
+	c->sites[c->nsites] = site;
+	memset(&c->site_rows[c->nsites], 0, sizeof(*c->site_rows));
+	return &c->site_rows[c->nsites++];
+}
+
+static void
+count(struct run_cli *c, struct wave_row *w, const struct run_event *ev)
+{
+	if (c->changed[ev->host_index])
+		w->changed++;
+	switch (ev->status) {
+	case HOST_OK:
+		if (c->last[ev->host_index] == STEP_SKIPPED)
+			w->skipped++;
+		else
+			w->ok++;
+		break;
+	case HOST_FAILED:
+		w->failed++;
+		break;
+	case HOST_UNREACHABLE:
+		w->unreachable++;
+		break;
+	default:
+		w->cancelled++;
+		break;
+	}
+}
+
 static void
 observe(const struct run_event *ev, void *arg)
 {
@@ -326,25 +371,8 @@ observe(const struct run_event *ev, void *arg)
 	case RUN_HOST_DONE:
 		if (w == NULL)
 			break;
-		if (c->changed[ev->host_index])
-			w->changed++;
-		switch (ev->status) {
-		case HOST_OK:
-			if (c->last[ev->host_index] == STEP_SKIPPED)
-				w->skipped++;
-			else
-				w->ok++;
-			break;
-		case HOST_FAILED:
-			w->failed++;
-			break;
-		case HOST_UNREACHABLE:
-			w->unreachable++;
-			break;
-		default:
-			w->cancelled++;
-			break;
-		}
+		count(c, w, ev);
+		count(c, site_row(c, ev->host->site), ev);
 		break;
 	case RUN_HALT:
 		free(c->halt);
@@ -382,6 +410,10 @@ summary(struct run_cli *c, const struct run_stats *s)
 			continue;
 		label = i == 0 && c->rows[0].hosts > 0 &&
 		    run_plan(c->run)->waves[0].number == 0 ? "canary" : NULL;
+		/* Waves of one site each: name the site. */
+		if (label == NULL && c->pb->rollout.plan.serial_site)
+			label = c->hosts[run_plan(c->run)->waves[i].hosts[0]]->
+			    site;
 		if (label != NULL)
 			printf("%-10s", label);
 		else
@@ -397,6 +429,18 @@ summary(struct run_cli *c, const struct run_stats *s)
 	}
 	printf("%-10s %6zu %6zu %8zu %7zu %12zu %8zu\n", "total", t.hosts,
 	    t.ok, t.changed, t.failed, t.unreachable, t.skipped);
+	if (c->nsites > 1 && !c->pb->rollout.plan.serial_site) {
+		printf("\n%-10s %6s %6s %8s %7s %12s %8s\n", "site", "hosts",
+		    "ok", "changed", "failed", "unreachable", "skipped");
+		for (i = 0; i < c->nsites; i++) {
+			const struct wave_row *w = &c->site_rows[i];
+
+			printf("%-10s %6zu %6zu %8zu %7zu %12zu %8zu\n",
+			    c->sites[i], w->ok + w->failed + w->unreachable +
+			    w->skipped + w->cancelled, w->ok, w->changed,
+			    w->failed, w->unreachable, w->skipped);
+		}
+	}
 	if (s->not_run > 0)
 		printf("not run: %zu host%s (halted)\n", s->not_run,
 		    plural(s->not_run));
@@ -893,6 +937,8 @@ out:
 	free(c.changed);
 	free(c.last);
 	free(c.rows);
+	free(c.site_rows);
+	free(c.sites);
 	free(c.halt);
 	free(dir);
 	buf_release(&pass);

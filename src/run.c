@@ -393,6 +393,17 @@ reg_clear(struct rreg *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A value of a built-in action's result: NAME.key. */
+static void
+reg_kv(struct rreg *r, const char *key, int64_t v)
+{
+	plugin_result_release(&r->pr);
+	r->pr.kv = xcalloc(1, sizeof(*r->pr.kv));
+	r->pr.kv[0].key = xstrdup(key);
+	xasprintf(&r->pr.kv[0].value, "%" PRId64, v);
+	r->pr.nkv = 1;
+}
+
 static char *
 stream_copy(const struct tp_result *res, enum tp_stream_id id, size_t *len)
 {
@@ -1206,10 +1217,13 @@ step_continue(struct rhost *h, const struct engine_op *prev,
 		return true;
 	case PH_BACK:
 		if (res == NULL || res->err == TP_OK) {
+			int64_t	 waited = loop_now(run->loop) - h->t_step;
+
 			h->connected = true;
 			snprintf(msg, sizeof msg, "%s after %.1f s",
 			    act->type == PB_REBOOT ? "back" : "up",
-			    (double)(loop_now(run->loop) - h->t_step) / 1000);
+			    (double)waited / 1000);
+			reg_kv(&h->regs[h->step], "waited_s", waited / 1000);
 			return step_end(h, STEP_OK, NULL, msg, op);
 		}
 		hs = engine_status_of(prev, res);
