@@ -103,7 +103,7 @@ progress_draw(struct run_cli *c, const struct run_event *ev)
 	if (!c->progress || ev->wave == NULL || ev->nwave >= c->nrows)
 		return;
 	w = &c->rows[ev->nwave];
-	fprintf(stderr, "\r\033[Kwave %zu/%zu: %zu/%zu done, %zu failed, "
+	fprintf(stderr, "\r\033[Kwave %zu of %zu: %zu/%zu done, %zu failed, "
 	    "%zu unreachable, %zu skipped, %zu running  %.0fs",
 	    ev->nwave + 1, s->waves, w->ok + w->failed + w->unreachable +
 	    w->skipped + w->cancelled, w->hosts, w->failed, w->unreachable,
@@ -254,8 +254,8 @@ on_text(struct run_cli *c, const struct run_event *ev)
 	switch (ev->type) {
 	case RUN_WAVE_START:
 		names = wave_names(ev->wave, c->hosts);
-		fprintf(out, "wave %zu of %zu%s: %zu host%s: %s\n",
-		    ev->nwave + 1, ev->stats->waves, ev->wave->number == 0 ?
+		fprintf(out, "wave %zu%s: %zu host%s: %s\n",
+		    ev->wave->number, ev->wave->number == 0 ?
 		    " (canary)" : "", ev->wave->n, plural(ev->wave->n),
 		    names);
 		free(names);
@@ -291,12 +291,13 @@ on_text(struct run_cli *c, const struct run_event *ev)
 	case RUN_PAUSE:
 		if (ev->pause_ms > 0)
 			fprintf(out, "pausing %.0f s before wave %zu\n",
-			    (double)ev->pause_ms / 1000, ev->nwave + 2);
+			    (double)ev->pause_ms / 1000,
+			    ev->wave->number + 1);
 		else
 			fprintf(out, "waiting for sign-off before wave %zu:\n"
 			    "  lifeboat signoff %s 'wave %zu' --by NAME\n",
-			    ev->nwave + 2, c->id,
-			    (size_t)ev->wave->number + 1);
+			    ev->wave->number + 1, c->id,
+			    ev->wave->number + 1);
 		break;
 	case RUN_HALT:
 		fprintf(out, "HALTED: %s; %zu host%s not run\n", ev->msg,
@@ -491,6 +492,11 @@ print_check(const struct playbook *pb, struct run *run,
 		else
 			nlin++;
 	}
+	if (pb->rollout.pause_manual)
+		printf("between waves: a sign-off ('wave N') before each\n");
+	else if (pb->rollout.pause_ms > 0)
+		printf("between waves: a pause of %.0f s\n",
+		    (double)pb->rollout.pause_ms / 1000);
 	printf("steps:\n");
 	for (i = 0; i < pb->nsteps; i++) {
 		st = &pb->steps[i];
@@ -742,8 +748,7 @@ confirm(struct cmd_ctx *ctx, const struct playbook *pb, bool yes, size_t n)
 			if (pb->steps[i].confirm)
 				break;
 		cmd_error(ctx, "step '%s' changes hosts and is marked "
-		    "confirm: run again with --yes (or from the TUI)",
-		    pb->steps[i].name);
+		    "confirm: run again with --yes", pb->steps[i].name);
 		return -1;
 	}
 	fprintf(stderr, "These steps change hosts and are marked confirm:\n");
@@ -845,14 +850,6 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	ro.eo = a->eo;
 	ro.plugin_path = a->plugin_path;
 	ro.reboot_settle_ms = -1;
-	if (!a->check) {
-		if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
-			cmd_error(ctx, "%s", why);
-			goto out;
-		}
-		c.id = id;
-		ro.run_dir = dir;
-	}
 	c.run = run_new(loop, tp, &ro, observe, &c, &d);
 	cmd_print_diags(ctx, &d, 20);
 	diags_release(&d);
@@ -865,6 +862,12 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	}
 	if (confirm(ctx, pb, a->yes, n) != 0)
 		goto out;
+	if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
+		cmd_error(ctx, "%s", why);
+		goto out;
+	}
+	c.id = id;
+	run_set_dir(c.run, dir);
 	if ((r = write_run_json(dir, id, a->playbook, pb, n,
 	    run_plan(c.run))) != 0) {
 		cmd_error(ctx, "cannot write %s/run.json: %s", dir,
@@ -892,7 +895,9 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		goto out;
 	}
 	c.changed = xcalloc(n, sizeof(*c.changed));
-	c.last = xcalloc(n, sizeof(*c.last));
+	c.last = xreallocarray(NULL, n ? n : 1, sizeof(*c.last));
+	for (size_t i = 0; i < n; i++)
+		c.last[i] = STEP_SKIPPED;	/* until a step is not */
 	c.nrows = run_plan(c.run)->nwaves;
 	c.rows = xcalloc(c.nrows ? c.nrows : 1, sizeof(*c.rows));
 	c.progress = !c.json && isatty(STDERR_FILENO) && ctx->verbose >= 0 &&

@@ -1766,7 +1766,7 @@ check_plugin(struct run *run, const struct pb_step *st,
 				pos.col = YMAP_KEY(act->args, i)->col;
 			}
 		}
-		err_at(d, pb, pos, st, "%s: %s", act->name, why);
+		err_at(d, pb, pos, st, "%s", why);
 	}
 }
 
@@ -1894,6 +1894,16 @@ run_free(struct run *run)
 	free(run);
 }
 
+void
+run_set_dir(struct run *run, const char *dir)
+{
+	free(run->signoff_path);
+	run->signoff_path = NULL;
+	run->opt.run_dir = dir;
+	if (dir != NULL)
+		xasprintf(&run->signoff_path, "%s/signoffs", dir);
+}
+
 const struct rollout_plan *
 run_plan(const struct run *run)
 {
@@ -1915,9 +1925,13 @@ run_cancel(struct run *run)
 		if (run->engine != NULL)
 			engine_cancel(run->engine);
 		else if (run->pausing || run->gate) {
+			/* Pausing, wave is the next one; at a gate, the
+			 * one that finished. */
+			size_t	 w = run->gate ? run->wave + 1 : run->wave;
+
 			loop_timer_stop(run->loop, &run->kick);
 			run->gate = false;
-			for (size_t w = run->wave; w < run->plan.nwaves; w++)
+			for (; w < run->plan.nwaves; w++)
 				run->stats.cancelled += run->plan.waves[w].n;
 			run_finish(run);
 		}

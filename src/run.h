@@ -146,6 +146,9 @@ struct run	*run_new(struct loop *, struct tp_ctx *,
 		    struct diags *d);
 void		 run_free(struct run *);
 
+/* Where sign-offs arrive from now on (dir/signoffs); dir must outlive
+ * the run.  NULL: none. */
+void		 run_set_dir(struct run *, const char *dir);
 /* The plan made by run_new(). */
 const struct rollout_plan *run_plan(const struct run *);
 /* Work starts on the next loop turn. */
