@@ -546,6 +546,36 @@ read_args(struct reader *r, struct pb_action *act, const struct ynode *n)
 	}
 }
 
+/*
+ * Whether an unknown key may name an action plugin of someone else's
+ * (lifeboat-plugin(7)): a plain word that is not a near miss of a key or
+ * action lifeboat knows, so that "shel" still gets its did-you-mean.
+ * The run checks that the plugin is on the plugin path.
+ */
+static bool
+plugin_word(const char *s)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (s[0] < 'a' || s[0] > 'z' || strlen(s) > 64)
+		return false;
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || *p == '-'))
+			return false;
+	for (i = 0; i < NELEM(step_keys); i++)
+		if (diag_edit_distance(s, step_keys[i]) <= 2)
+			return false;
+	for (i = 0; i < NELEM(action_names); i++)
+		if (diag_edit_distance(s, action_names[i]) <= 2)
+			return false;
+	for (i = 0; i < NELEM(plugin_names); i++)
+		if (diag_edit_distance(s, plugin_names[i]) <= 2)
+			return false;
+	return true;
+}
+
 /* The action of key k with arguments v, or NULL when k names none. */
 static struct pb_action *
 read_action(struct reader *r, const struct ynode *k, const struct ynode *v)
@@ -554,7 +584,8 @@ read_action(struct reader *r, const struct ynode *k, const struct ynode *v)
 	int			 t;
 
 	t = index_of(k->str, action_names, PB_PLUGIN);
-	if (t < 0 && index_of(k->str, plugin_names, NELEM(plugin_names)) < 0)
+	if (t < 0 && index_of(k->str, plugin_names, NELEM(plugin_names)) < 0 &&
+	    !plugin_word(k->str))
 		return NULL;
 	act = arena_alloc(r->a, sizeof(*act));
 	memset(act, 0, sizeof(*act));
@@ -705,6 +736,7 @@ read_step(struct reader *r, struct pb_step *st, const struct ynode *m,
 	const char		*known[NELEM(step_keys) + NELEM(action_names) +
 				    NELEM(plugin_names)];
 	size_t			 i, nknown = 0;
+	bool			 bad_key = false;
 
 	st->pos = pos(m);
 	st->name = step_name(r, m, idx);
@@ -729,6 +761,7 @@ read_step(struct reader *r, struct pb_step *st, const struct ynode *m,
 		if ((act = read_action(r, k, v)) == NULL) {
 			unknown(r, k, "key or action", "a step", known,
 			    nknown);
+			bad_key = true;
 			continue;
 		}
 		if (st->action != NULL) {
@@ -745,7 +778,7 @@ read_step(struct reader *r, struct pb_step *st, const struct ynode *m,
 		    "variant: give one or the other");
 	else if (st->action == NULL && st->on_windows == NULL &&
 	    st->on_linux == NULL && ynode_get(m, "windows") == NULL &&
-	    ynode_get(m, "linux") == NULL)
+	    ynode_get(m, "linux") == NULL && !bad_key)
 		at(r, m, "no action (one of shell, powershell, script, copy, "
 		    "fetch, wait_for, reboot, pause, assert, manual, or a "
 		    "plugin)");

@@ -85,7 +85,7 @@ test_shipped(void **state)
 	st = &pb->steps[3];
 	assert_int_equal(st->action->type, PB_REBOOT);
 	assert_string_equal(st->when, "removed.changed == true");
-	assert_int_equal(st->when_pos.line, 42);
+	assert_int_equal(st->when_pos.line, 43);
 	assert_int_equal(st->on_failure, PB_FAIL_CONTINUE);
 	playbook_free(pb);
 	diags_release(&d);
@@ -183,8 +183,13 @@ test_small_errors(void **state)
 		{ "name: x\nkind: bcp\nsteps:\n  - name: a\n    pause: 1s\n",
 		  "1:1: a playbook needs targets" },
 		{ "name: x\nkind: bcp\ntargets: all\nsteps:\n  - name: a\n"
-		  "    pause: 1s\n    bogus: 1\nextra: 2\n",
-		  "7:5: step 'a': unknown key or action 'bogus' in a step" },
+		  "    pause: 1s\n    pase: 1\nextra: 2\n",
+		  "7:5: step 'a': unknown key or action 'pase' in a step "
+		  "(did you mean 'pause'?)" },
+		/* A word far from every known key names a plugin. */
+		{ "name: x\nkind: bcp\ntargets: all\nsteps:\n  - name: a\n"
+		  "    pause: 1s\n    bogus: 1\n",
+		  "7:5: step 'a': two actions in one step: pause and bogus" },
 		{ "name: x\nkind: bcp\ntargets: all\nvars: { a.b: 1 }\n"
 		  "steps:\n  - name: a\n    pause: 1s\n",
 		  "4:9: bad variable name 'a.b': letters, digits, '_' and "
