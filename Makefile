@@ -4,7 +4,7 @@
 #   make test       install what is missing, build, run every test
 #   make check      the same tests under AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets (clang)
-#   make demo       show the demo inventory
+#   make demo       the demo inventory: exec, triage, the remediation
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Knobs: CFLAGS/LDFLAGS are yours; project flags live in LB_*.
@@ -179,7 +179,7 @@ check:
 
 demo:
 	$(Q)sh tools/deps build
-	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)$(MAKE) --no-print-directory $(BIN) plugins
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory graph
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory list 'windows:&tier0'
 	@echo; echo '$$ lifeboat -i inventory/demo.yml exec --retries 2 all -- uptime'
@@ -188,6 +188,15 @@ demo:
 	@echo; echo '$$ lifeboat -i inventory/demo.yml exec --gather tier0 -- echo patched'
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml exec --gather tier0 -- echo patched \
 	    || [ $$? -eq 1 ]
+	@echo; echo '$$ lifeboat -i inventory/demo.yml run playbooks/triage-reachability.yml'
+	$(Q)LIFEBOAT_PLUGIN_PATH="$(abspath $(BUILD))/plugins" \
+	    $(abspath $(BIN)) -i inventory/demo.yml run \
+	    playbooks/triage-reachability.yml || [ $$? -eq 1 ]
+	@echo; echo '$$ lifeboat -i inventory/demo.yml run playbooks/remediate-bad-driver-file.yml --yes -l ams-dc01,fra-dc01,nyc-dc01'
+	$(Q)LIFEBOAT_PLUGIN_PATH="$(abspath $(BUILD))/plugins" \
+	    $(abspath $(BIN)) -i inventory/demo.yml run \
+	    playbooks/remediate-bad-driver-file.yml --yes \
+	    -l ams-dc01,fra-dc01,nyc-dc01 || [ $$? -eq 1 ]
 
 install: $(BIN) plugins
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -587,7 +587,8 @@ exec_option(struct cmd_ctx *ctx, int c, struct exec_args *a)
 		a->mode = MODE_GATHER;
 		return 0;
 	case OPT_SEED:
-		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX, &v) != 0)
+		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX,
+		    &v) != 0)
 			return -1;
 		a->to.seed = (uint64_t)v;
 		return 0;

@@ -915,12 +915,13 @@ check_name(struct name_ctx *c, const char *name, unsigned line,
 	const char		*dot = strchr(name, '.'), *s;
 	const char		*regs[PB_MAX_STEPS + 1];
 	char			 msg[256], first[QUOTE_NAME_MAX + 1];
-	size_t			 len = dot ? (size_t)(dot - name) : strlen(name);
+	size_t			 len;
 	size_t			 i, nregs = 0;
 	ssize_t			 j;
 	struct pb_use		*u;
 	struct origin		 o;
 
+	len = dot ? (size_t)(dot - name) : strlen(name);
 	msg[0] = '\0';
 	c->count++;
 	j = reg_step(pb, name, len);

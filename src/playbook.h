@@ -17,8 +17,8 @@
  * expressions that compile, and every dotted name a fact of the host
  * (host.os) or the result of an earlier step (removed.rc).  Bare names
  * are variables; which are defined depends on -e and the inventory, so
- * the run checks them (uses[]).  A problem of a step names the step.  Nothing runs until a
- * playbook loads without an error.
+ * the run checks them (uses[]).  A problem of a step names the step.
+ * Nothing runs until a playbook loads without an error.
  *
  * The playbook owns everything it points to (one arena).
  */

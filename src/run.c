@@ -90,7 +90,7 @@ struct rhost {
 	enum phase		 phase;
 	unsigned		 tries;		/* retries used on the step */
 	bool			 connected;
-	bool			 ran;		/* a step that was not skipped */
+	bool			 ran;		/* a step not skipped */
 	bool			 changed;
 	enum host_status	 status;
 	struct rreg		*regs;		/* per step */
@@ -1549,8 +1549,9 @@ run_signoff(struct run *run, const char *step, const char *signer,
 	if (run->engine == NULL)
 		return 0;
 	for (i = 0; i < run->plan.waves[run->wave].n; i++) {
-		struct rhost *h = &run->hosts[run->plan.waves[run->wave].hosts[i]];
+		struct rhost	*h;
 
+		h = &run->hosts[run->plan.waves[run->wave].hosts[i]];
 		if (h->parked && h->step == (size_t)j)
 			engine_wake(run->engine, i);
 	}

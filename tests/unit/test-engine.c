@@ -405,6 +405,135 @@ test_command_timeout(void **state)
 	inventory_free(inv);
 }
 
+/*
+ * Jobs: a host runs several operations over one connection, sleeps,
+ * parks until woken, drops its session and connects again.
+ */
+struct jobrun {
+	struct engine	*e;
+	struct loop	*loop;
+	char		 trail[3][128];	/* per host: what it was told */
+	size_t		 step[3];
+	size_t		 parked;
+	bool		 cancel_parked;
+	struct loop_timer wake;
+};
+
+static void
+job(void *arg, size_t i, const struct engine_op *prev,
+    const struct tp_result *res, struct engine_op *op)
+{
+	struct jobrun	*j = arg;
+	static const enum engine_op_type plan[] = { EOP_CONNECT, EOP_EXEC,
+	    EOP_SLEEP, EOP_PARK, EOP_DROP, EOP_CONNECT, EOP_EXEC,
+	    EOP_FINISH };
+	char		 c;
+
+	if (prev != NULL && (prev->type == EOP_EXEC ||
+	    prev->type == EOP_CONNECT)) {
+		assert_non_null(res);
+		assert_int_equal(res->err, TP_OK);
+	}
+	if (prev != NULL && prev->type == EOP_EXEC)
+		strncat(j->trail[i], res->streams[TP_STDOUT].data, 1);
+	op->type = plan[j->step[i]++];
+	/* Only host 1 parks; the others go past. */
+	if (op->type == EOP_PARK && i != 1)
+		op->type = plan[j->step[i]++];
+	c = "CXSPDCXF"[j->step[i] - 1];
+	strncat(j->trail[i], &c, 1);
+	switch (op->type) {
+	case EOP_EXEC:
+		op->command = j->step[i] < 4 ? "echo a" : "echo b";
+		break;
+	case EOP_SLEEP:
+		op->ms = 20;
+		break;
+	case EOP_PARK:
+		j->parked++;
+		break;
+	case EOP_FINISH:
+		op->status = HOST_OK;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+job_wake(struct loop *loop, void *arg)
+{
+	struct jobrun	*j = arg;
+
+	(void)loop;
+	if (j->cancel_parked)
+		engine_cancel(j->e);
+	else
+		engine_wake(j->e, 1);
+}
+
+static void
+job_run(struct jobrun *j, struct obs *o)
+{
+	struct inventory	*inv = make_inv(3, 1, "{ latency: 2ms }", NULL);
+	const struct host	*hosts[3];
+	struct tp_options	 to;
+	struct diags		 d = DIAGS_INIT;
+	struct tp_ctx		*tp;
+	size_t			 i;
+
+	memset(&to, 0, sizeof(to));
+	j->loop = loop_new();
+	tp = tp_ctx_new(j->loop, &to);
+	for (i = 0; i < 3; i++)
+		hosts[i] = &inv->hosts[i];
+	assert_int_equal(tp_ctx_prepare(tp, hosts, 3, &d), 0);
+	j->e = engine_new(j->loop, tp, NULL, observe, o);
+	o->e = j->e;
+	loop_timer_init(&j->wake, job_wake, j);
+	loop_timer_start(j->loop, &j->wake, 150);
+	assert_int_equal(engine_run(j->e, hosts, 3, job, j), 0);
+	assert_int_equal(loop_run(j->loop), 0);
+	assert_true(engine_done(j->e));
+	assert_int_equal(tp->nconns, 0);
+	engine_free(j->e);
+	tp_ctx_free(tp);
+	loop_free(j->loop);
+	diags_release(&d);
+	inventory_free(inv);
+}
+
+static void
+test_job(void **state)
+{
+	struct jobrun	 j;
+	struct obs	 o;
+
+	(void)state;
+	memset(&j, 0, sizeof(j));
+	memset(&o, 0, sizeof(o));
+	job_run(&j, &o);
+	/* Connect, exec (a), sleep, [park], drop, connect, exec (b). */
+	assert_string_equal(j.trail[0], "CXaSDCXbF");
+	assert_string_equal(j.trail[1], "CXaSPDCXbF");
+	assert_string_equal(j.trail[2], "CXaSDCXbF");
+	assert_int_equal(j.parked, 1);
+	assert_int_equal(o.status[0], HOST_OK);
+	assert_int_equal(o.status[1], HOST_OK);
+	assert_int_equal(o.done, 3);
+	assert_int_equal(o.finished_events, 1);
+
+	/* A cancel ends a parked host at once, as cancelled. */
+	memset(&j, 0, sizeof(j));
+	memset(&o, 0, sizeof(o));
+	j.cancel_parked = true;
+	job_run(&j, &o);
+	assert_string_equal(j.trail[1], "CXaSP");
+	assert_int_equal(o.status[1], HOST_CANCELLED);
+	assert_int_equal(o.status[0], HOST_OK);
+	assert_int_equal(o.done, 3);
+}
+
 int
 main(void)
 {
@@ -417,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_command_timeout),
+		cmocka_unit_test(test_job),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
