@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
+#include "transport.h"
+
 struct diags;
 struct inventory;
 
@@ -111,5 +114,42 @@ int	 cmd_parse_size(struct cmd_ctx *, const char *opt, const char *s,
  * is one). */
 int	 cmd_select_targets(struct cmd_ctx *, struct inventory *,
 	    const char *text, const struct host ***hostsp, size_t *np);
+
+/* What commands that reach hosts share: -f, -t and the options below. */
+struct cmd_conn {
+	struct engine_opts	 eo;
+	struct tp_options	 to;
+	bool			 ask_pass;
+};
+
+enum {
+	CMD_OPT_PER_SITE = 256,
+	CMD_OPT_CONNECT_TIMEOUT,
+	CMD_OPT_RETRIES,
+	CMD_OPT_RETRY_DELAY,
+	CMD_OPT_ACCEPT_NEW,
+	CMD_OPT_ASK_PASS,
+	CMD_OPT_SEED,
+	CMD_OPT_MAX_OUTPUT,
+	CMD_OPT_NEXT,		/* a command's own options from here */
+};
+
+#define CMD_CONN_SHORT	"f:t:"
+#define CMD_CONN_LONG \
+	{ "fanout", required_argument, NULL, 'f' }, \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "per-site", required_argument, NULL, CMD_OPT_PER_SITE }, \
+	{ "connect-timeout", required_argument, NULL, \
+	    CMD_OPT_CONNECT_TIMEOUT }, \
+	{ "retries", required_argument, NULL, CMD_OPT_RETRIES }, \
+	{ "retry-delay", required_argument, NULL, CMD_OPT_RETRY_DELAY }, \
+	{ "accept-new-host-keys", no_argument, NULL, CMD_OPT_ACCEPT_NEW }, \
+	{ "ask-pass", no_argument, NULL, CMD_OPT_ASK_PASS }, \
+	{ "seed", required_argument, NULL, CMD_OPT_SEED }, \
+	{ "max-output", required_argument, NULL, CMD_OPT_MAX_OUTPUT }
+
+/* Takes option c (optarg) if it is one of CMD_CONN_LONG: 0, -1 after a
+ * message, or 1 when c is not one of them. */
+int	 cmd_conn_option(struct cmd_ctx *, int c, struct cmd_conn *);
 
 #endif

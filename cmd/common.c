@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "diag.h"
+#include "engine.h"
 #include "errors.h"
 #include "inventory.h"
 #include "json.h"
@@ -448,3 +450,58 @@ out:
 	return r;
 }
 
+
+/*
+ * The options of commands that reach hosts.
+ */
+int
+cmd_conn_option(struct cmd_ctx *ctx, int c, struct cmd_conn *a)
+{
+	long	 v;
+
+	switch (c) {
+	case 'f':
+		if (cmd_parse_count(ctx, "-f", optarg, 1, ENGINE_FANOUT_MAX,
+		    &v) != 0)
+			return -1;
+		a->eo.fanout = (unsigned)v;
+		return 0;
+	case 't':
+		return cmd_parse_secs(ctx, "-t", optarg,
+		    &a->eo.command_timeout_ms);
+	case CMD_OPT_PER_SITE:
+		if (cmd_parse_count(ctx, "--per-site", optarg, 1,
+		    ENGINE_FANOUT_MAX, &v) != 0)
+			return -1;
+		a->eo.per_site = (unsigned)v;
+		return 0;
+	case CMD_OPT_CONNECT_TIMEOUT:
+		return cmd_parse_secs(ctx, "--connect-timeout", optarg,
+		    &a->to.connect_timeout_ms);
+	case CMD_OPT_RETRIES:
+		if (cmd_parse_count(ctx, "--retries", optarg, 0, 1000, &v) !=
+		    0)
+			return -1;
+		a->eo.retries = (unsigned)v;
+		return 0;
+	case CMD_OPT_RETRY_DELAY:
+		return cmd_parse_secs(ctx, "--retry-delay", optarg,
+		    &a->eo.retry_delay_ms);
+	case CMD_OPT_ACCEPT_NEW:
+		a->to.accept_new_host_keys = true;
+		return 0;
+	case CMD_OPT_ASK_PASS:
+		a->ask_pass = true;
+		return 0;
+	case CMD_OPT_SEED:
+		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX,
+		    &v) != 0)
+			return -1;
+		a->to.seed = (uint64_t)v;
+		return 0;
+	case CMD_OPT_MAX_OUTPUT:
+		return cmd_parse_size(ctx, "--max-output", optarg,
+		    &a->to.out_cap);
+	}
+	return 1;
+}

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -510,91 +509,32 @@ on_notice(const struct host *h, const char *msg, void *arg)
 }
 
 struct exec_args {
-	struct engine_opts	 eo;
-	struct tp_options	 to;
+	struct cmd_conn		 conn;
 	enum exec_mode		 mode;
-	bool			 ask_pass;
 	const char		*pattern;
 	char			*command;
 };
 
 enum {
-	OPT_PER_SITE = 256,
-	OPT_CONNECT_TIMEOUT,
-	OPT_RETRIES,
-	OPT_RETRY_DELAY,
-	OPT_ACCEPT_NEW,
-	OPT_ASK_PASS,
-	OPT_GATHER,
-	OPT_SEED,
-	OPT_MAX_OUTPUT,
+	OPT_GATHER = CMD_OPT_NEXT,
 };
 
 static const struct option exec_long[] = {
-	{ "fanout", required_argument, NULL, 'f' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "per-site", required_argument, NULL, OPT_PER_SITE },
-	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-	{ "accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW },
-	{ "ask-pass", no_argument, NULL, OPT_ASK_PASS },
+	CMD_CONN_LONG,
 	{ "gather", no_argument, NULL, OPT_GATHER },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 	{ NULL, 0, NULL, 0 }
 };
 
 static int
 exec_option(struct cmd_ctx *ctx, int c, struct exec_args *a)
 {
-	long	 v;
+	int	 r;
 
-	switch (c) {
-	case 'f':
-		if (cmd_parse_count(ctx, "-f", optarg, 1, ENGINE_FANOUT_MAX,
-		    &v) != 0)
-			return -1;
-		a->eo.fanout = (unsigned)v;
-		return 0;
-	case 't':
-		return cmd_parse_secs(ctx, "-t", optarg,
-		    &a->eo.command_timeout_ms);
-	case OPT_PER_SITE:
-		if (cmd_parse_count(ctx, "--per-site", optarg, 1,
-		    ENGINE_FANOUT_MAX, &v) != 0)
-			return -1;
-		a->eo.per_site = (unsigned)v;
-		return 0;
-	case OPT_CONNECT_TIMEOUT:
-		return cmd_parse_secs(ctx, "--connect-timeout", optarg,
-		    &a->to.connect_timeout_ms);
-	case OPT_RETRIES:
-		if (cmd_parse_count(ctx, "--retries", optarg, 0, 1000, &v) != 0)
-			return -1;
-		a->eo.retries = (unsigned)v;
-		return 0;
-	case OPT_RETRY_DELAY:
-		return cmd_parse_secs(ctx, "--retry-delay", optarg,
-		    &a->eo.retry_delay_ms);
-	case OPT_ACCEPT_NEW:
-		a->to.accept_new_host_keys = true;
-		return 0;
-	case OPT_ASK_PASS:
-		a->ask_pass = true;
-		return 0;
-	case OPT_GATHER:
+	if ((r = cmd_conn_option(ctx, c, &a->conn)) <= 0)
+		return r;
+	if (c == OPT_GATHER) {
 		a->mode = MODE_GATHER;
 		return 0;
-	case OPT_SEED:
-		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX,
-		    &v) != 0)
-			return -1;
-		a->to.seed = (uint64_t)v;
-		return 0;
-	case OPT_MAX_OUTPUT:
-		return cmd_parse_size(ctx, "--max-output", optarg,
-		    &a->to.out_cap);
 	}
 	return -1;
 }
@@ -610,7 +550,7 @@ exec_parse(struct cmd_ctx *ctx, int argc, char **argv, struct exec_args *a)
 	int		 c, i;
 
 	for (;;) {
-		while ((c = cmd_getopt(ctx, argc, argv, "f:t:",
+		while ((c = cmd_getopt(ctx, argc, argv, CMD_CONN_SHORT,
 		    exec_long)) != -1) {
 			if (c == 'h')
 				return cmd_usage(&cmd_exec_entry, NULL, true) ==
@@ -708,18 +648,18 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 		    strerror(errno));
 		goto out;
 	}
-	if (a->ask_pass) {
+	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
 			    "from the terminal");
 			goto out;
 		}
-		a->to.password = buf_str(&pass);
+		a->conn.to.password = buf_str(&pass);
 	}
-	a->to.prompt = cmd_ask;
-	a->to.notice = on_notice;
-	a->to.notice_arg = &r;
-	tp = tp_ctx_new(r.loop, &a->to);
+	a->conn.to.prompt = cmd_ask;
+	a->conn.to.notice = on_notice;
+	a->conn.to.notice_arg = &r;
+	tp = tp_ctx_new(r.loop, &a->conn.to);
 	r.out_cap = tp->opt.out_cap;
 	if (tp_ctx_prepare(tp, hosts, n, &d) != 0) {
 		cmd_print_diags(ctx, &d, 10);
@@ -736,9 +676,9 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 			buf_init(&r.lines[i][1].b, EXEC_LINE_MAX, 0);
 		}
 	}
-	a->eo.progress_ms = r.progress ? PROGRESS_MS : 0;
-	a->eo.stream_output = r.mode == MODE_STREAM;
-	r.engine = engine_new(r.loop, tp, &a->eo, observe, &r);
+	a->conn.eo.progress_ms = r.progress ? PROGRESS_MS : 0;
+	a->conn.eo.stream_output = r.mode == MODE_STREAM;
+	r.engine = engine_new(r.loop, tp, &a->conn.eo, observe, &r);
 	if (loop_signal(r.loop, SIGINT, on_signal, &r) != 0 ||
 	    loop_signal(r.loop, SIGTERM, on_signal, &r) != 0) {
 		cmd_error(ctx, "cannot catch signals: %s", strerror(errno));

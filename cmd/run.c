@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +43,7 @@ struct wave_row {
 };
 
 struct run_args {
-	struct engine_opts	 eo;
-	struct tp_options	 to;
-	bool			 ask_pass;
+	struct cmd_conn		 conn;
 	bool			 check;
 	bool			 yes;
 	const char		*playbook;
@@ -531,34 +528,17 @@ print_check(const struct playbook *pb, struct run *run,
 }
 
 enum {
-	OPT_PER_SITE = 256,
-	OPT_CONNECT_TIMEOUT,
-	OPT_RETRIES,
-	OPT_RETRY_DELAY,
-	OPT_ACCEPT_NEW,
-	OPT_ASK_PASS,
-	OPT_SEED,
-	OPT_MAX_OUTPUT,
-	OPT_CHECK,
+	OPT_CHECK = CMD_OPT_NEXT,
 	OPT_YES,
 	OPT_PLUGIN_PATH,
 };
 
 static const struct option run_long[] = {
+	CMD_CONN_LONG,
 	{ "limit", required_argument, NULL, 'l' },
 	{ "extra-var", required_argument, NULL, 'e' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "yes", no_argument, NULL, OPT_YES },
-	{ "fanout", required_argument, NULL, 'f' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "per-site", required_argument, NULL, OPT_PER_SITE },
-	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-	{ "accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW },
-	{ "ask-pass", no_argument, NULL, OPT_ASK_PASS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT },
 	{ "plugin-path", required_argument, NULL, OPT_PLUGIN_PATH },
 	{ NULL, 0, NULL, 0 }
 };
@@ -597,8 +577,10 @@ extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
 static int
 run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
 {
-	long	 v;
+	int	 r;
 
+	if ((r = cmd_conn_option(ctx, c, &a->conn)) <= 0)
+		return r;
 	switch (c) {
 	case 'l':
 		a->limit = optarg;
@@ -614,48 +596,6 @@ run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
 	case OPT_PLUGIN_PATH:
 		a->plugin_path = optarg;
 		return 0;
-	case 'f':
-		if (cmd_parse_count(ctx, "-f", optarg, 1, ENGINE_FANOUT_MAX,
-		    &v) != 0)
-			return -1;
-		a->eo.fanout = (unsigned)v;
-		return 0;
-	case 't':
-		return cmd_parse_secs(ctx, "-t", optarg,
-		    &a->eo.command_timeout_ms);
-	case OPT_PER_SITE:
-		if (cmd_parse_count(ctx, "--per-site", optarg, 1,
-		    ENGINE_FANOUT_MAX, &v) != 0)
-			return -1;
-		a->eo.per_site = (unsigned)v;
-		return 0;
-	case OPT_CONNECT_TIMEOUT:
-		return cmd_parse_secs(ctx, "--connect-timeout", optarg,
-		    &a->to.connect_timeout_ms);
-	case OPT_RETRIES:
-		if (cmd_parse_count(ctx, "--retries", optarg, 0, 1000, &v) !=
-		    0)
-			return -1;
-		a->eo.retries = (unsigned)v;
-		return 0;
-	case OPT_RETRY_DELAY:
-		return cmd_parse_secs(ctx, "--retry-delay", optarg,
-		    &a->eo.retry_delay_ms);
-	case OPT_ACCEPT_NEW:
-		a->to.accept_new_host_keys = true;
-		return 0;
-	case OPT_ASK_PASS:
-		a->ask_pass = true;
-		return 0;
-	case OPT_SEED:
-		if (cmd_parse_count(ctx, "--seed", optarg, 0, LONG_MAX, &v) !=
-		    0)
-			return -1;
-		a->to.seed = (uint64_t)v;
-		return 0;
-	case OPT_MAX_OUTPUT:
-		return cmd_parse_size(ctx, "--max-output", optarg,
-		    &a->to.out_cap);
 	}
 	return -1;
 }
@@ -666,7 +606,7 @@ run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
 	int	 c;
 
 	for (;;) {
-		while ((c = cmd_getopt(ctx, argc, argv, "l:e:f:t:",
+		while ((c = cmd_getopt(ctx, argc, argv, "l:e:" CMD_CONN_SHORT,
 		    run_long)) != -1) {
 			if (c == 'h')
 				return cmd_usage(&cmd_run_entry, NULL, true) ==
@@ -839,15 +779,15 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		    strerror(errno));
 		goto out;
 	}
-	a->to.prompt = cmd_ask;
-	tp = tp_ctx_new(loop, &a->to);
+	a->conn.to.prompt = cmd_ask;
+	tp = tp_ctx_new(loop, &a->conn.to);
 	memset(&ro, 0, sizeof(ro));
 	ro.pb = pb;
 	ro.hosts = hosts;
 	ro.nhosts = n;
 	ro.vars = a->evars;
 	ro.nvars = a->nevars;
-	ro.eo = a->eo;
+	ro.eo = a->conn.eo;
 	ro.plugin_path = a->plugin_path;
 	ro.reboot_settle_ms = -1;
 	c.run = run_new(loop, tp, &ro, observe, &c, &d);
@@ -874,7 +814,7 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		    strerror(r));
 		goto out;
 	}
-	if (a->ask_pass) {
+	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
 			    "from the terminal");
