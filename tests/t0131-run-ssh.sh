@@ -112,4 +112,38 @@ like "$out" "^web1: step 'remove': changed" "the first pass changed the host"
 like "$out" "^web1: step 'second look': ok" "the second found nothing"
 is "$(ls "$T/drv")" "C-00000290-keep.sys" "only the file outside the glob is left"
 
+# script, copy and fetch: a local script run with its arguments, a file
+# out and back, checksums registered and compared.
+printf '#!/bin/sh\necho "args: $# [$1] [$2]"\n' >"$T/probe.sh"
+head -c 300000 /dev/urandom >"$T/payload.bin"
+cat >"$T/files.yml" <<EOF
+name: files
+kind: exercise
+targets: web1
+vars: { tag: "two words" }
+steps:
+  - name: probe
+    script: { src: $T/probe.sh, args: 'one {{ tag }}' }
+    register: probe
+    expect: { stdout: '^args: 2 \[one\] \[two words\]' }
+  - name: send
+    copy: { src: $T/payload.bin, dest: $T/remote.bin, mode: '0600' }
+    register: sent
+  - name: fetch back
+    fetch: { src: $T/remote.bin, dest: $T/fetched }
+    register: got
+  - name: same file
+    assert:
+      that: sent.sha256 == got.sha256 and sent.changed and not got.changed
+EOF
+lb -i "$T/inv.yml" run "$T/files.yml" -v
+is "$rc" 0 "script, copy and fetch over sshd: exit 0"
+like "$out" "^web1: step 'probe': ok" "the script ran with its arguments, quoted"
+like "$out" "^web1: step 'send': changed: $T/payload.bin -> $T/remote.bin" \
+    "copy says what went where"
+ok "the copy is the file" cmp "$T/payload.bin" "$T/remote.bin"
+is "$(stat -c %a "$T/remote.bin")" 600 "with its mode"
+ok "fetch writes DEST/HOST/NAME" cmp "$T/payload.bin" "$T/fetched/web1/remote.bin"
+like "$out" "^web1: step 'same file': ok" "the checksums registered agree"
+
 done_testing
