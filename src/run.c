@@ -102,6 +102,7 @@ struct rhost {
 	size_t			 strike_step;	/* or NONE */
 	int64_t			 strike_deadline;
 	bool			 parked;
+	bool			 redact;	/* expanding a message */
 };
 
 /* The plugin of one action. */
@@ -313,6 +314,20 @@ expr_lookup(void *arg, const char *name, struct expr_value *out)
 	return lookup(arg, name, out);
 }
 
+/* Whether name is a variable the inventory marks secret for h. */
+static bool
+secret_var(const struct rhost *h, const char *name)
+{
+	size_t	 i;
+
+	if (strchr(name, '.') != NULL || var_value(h->run, NULL, name))
+		return false;	/* a fact, a result, -e or the playbook's */
+	for (i = 0; i < h->h->nvars; i++)
+		if (strcmp(h->h->vars[i].name, name) == 0)
+			return h->h->vars[i].secret;
+	return false;
+}
+
 static int
 quote_lookup(void *arg, const char *name, const char **val, size_t *len)
 {
@@ -323,6 +338,11 @@ quote_lookup(void *arg, const char *name, const char **val, size_t *len)
 
 	if (lookup(h, name, &v) != 0)
 		return -1;
+	if (h->redact && secret_var(h, name)) {
+		*val = "********";
+		*len = 8;
+		return 0;
+	}
 	switch (v.type) {
 	case EXPR_STR:
 		*val = v.s != NULL ? v.s : "";
@@ -463,6 +483,7 @@ step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
 	const struct pb_step	*st = &run->pb->steps[h->step];
 	struct run_event	 ev;
 	struct rreg		*r = &h->regs[h->step];
+	char			 line[RUN_MSG_MAX];
 	int64_t			 delay;
 	unsigned		 i;
 
@@ -502,6 +523,25 @@ step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
 	} else
 		reg_clear(r);
 
+	/* One line, nothing a terminal would act on: a message may hold
+	 * what a host sent. */
+	line[0] = '\0';
+	if (msg != NULL) {
+		size_t	 k, n = 0;
+
+		for (k = 0; msg[k] != '\0' && n + 1 < sizeof line; k++) {
+			unsigned char	 ch = (unsigned char)msg[k];
+
+			if (ch < 0x20 || ch == 0x7f)
+				ch = ' ';
+			if (ch == ' ' && (n == 0 || line[n - 1] == ' '))
+				continue;
+			line[n++] = (char)ch;
+		}
+		while (n > 0 && line[n - 1] == ' ')
+			n--;
+		line[n] = '\0';
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_STEP_DONE;
 	ev.host = h->h;
@@ -510,7 +550,7 @@ step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
 	ev.step_index = h->step;
 	ev.outcome = oc;
 	ev.rc = res != NULL && res->err == TP_OK ? res->rc : -1;
-	ev.msg = msg != NULL && msg[0] != '\0' ? msg : NULL;
+	ev.msg = line[0] != '\0' ? line : NULL;
 	ev.duration_ms = loop_now(run->loop) - h->t_step;
 	emit(run, &ev);
 
@@ -844,8 +884,13 @@ action_start(struct rhost *h, const struct pb_step *st,
 				return step_end(h, STEP_FAILED, NULL, msg, op);
 			}
 			if (!ok) {
-				char	*m = act->text ? expand_dup(h,
-				    act->text, msg, sizeof msg) : NULL;
+				char	*m;
+
+				/* A message is shown: no secret in it. */
+				h->redact = true;
+				m = act->text ? expand_dup(h, act->text, msg,
+				    sizeof msg) : NULL;
+				h->redact = false;
 
 				if (m != NULL)
 					snprintf(msg, sizeof msg, "%s", m);

@@ -186,6 +186,37 @@ is "$(runs)" "$before" "a run refused makes no run directory"
 lb -i "$inv" run "$T/reg.yml" -l nosuchhost
 is "$rc" 2 "-l that matches nothing: exit 2"
 
+# A variable the inventory marks secret reaches the command, but never a
+# message.
+cat > "$T/secret-inv.yml" <<'EOF'
+defaults:
+  transport: sim
+  sim:
+    latency: 5ms
+    commands:
+      - { match: "echo 'Canary-Pw-7731'", stdout: "sent\n" }
+hosts:
+  s1: { os: linux, vars: { db_password: Canary-Pw-7731 } }
+EOF
+cat > "$T/secret.yml" <<'EOF'
+name: secret
+kind: audit
+targets: all
+steps:
+  - name: use it
+    shell: echo {{ db_password }}
+    register: used
+  - name: tell
+    assert:
+      that: used.stdout == 'nothing'
+      msg: 'got {{ used.stdout }} with {{ db_password }}'
+EOF
+lb -i "$T/secret-inv.yml" run "$T/secret.yml" -v
+like "$out" "^s1: step 'use it': ok" "the secret went into the command"
+like "$out" "^s1: step 'tell': failed: got sent with \*\*\*\*\*\*\*\*$" \
+    "and is redacted in the message"
+unlike "$out$err" "Canary-Pw-7731" "it appears nowhere in the output"
+
 # The shipped remediation, canary only: strike a boot-looping host, the
 # plugin removes the file, the check proves it, reboot, back.
 lb -i "$inv" run "$PB/remediate-bad-driver-file.yml" --yes -l 'w1,w2' -v
