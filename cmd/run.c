@@ -838,6 +838,9 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	c.last = xreallocarray(NULL, n ? n : 1, sizeof(*c.last));
 	for (size_t i = 0; i < n; i++)
 		c.last[i] = STEP_SKIPPED;	/* until a step is not */
+	/* Sites in inventory order, whatever order hosts finish in. */
+	for (size_t i = 0; i < n; i++)
+		(void)site_row(&c, hosts[i]->site);
 	c.nrows = run_plan(c.run)->nwaves;
 	c.rows = xcalloc(c.nrows ? c.nrows : 1, sizeof(*c.rows));
 	c.progress = !c.json && isatty(STDERR_FILENO) && ctx->verbose >= 0 &&
