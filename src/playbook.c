@@ -881,9 +881,8 @@ at_text(struct reader *r, const struct ynode *n, unsigned line,
 	at(r, &p, "%s: %s", what, msg);
 }
 
-/* The index of the step that registers name, or -1. */
-static ssize_t
-reg_step(const struct playbook *pb, const char *name, size_t len)
+ssize_t
+pb_register_step(const struct playbook *pb, const char *name, size_t len)
 {
 	size_t	 i;
 
@@ -924,7 +923,7 @@ check_name(struct name_ctx *c, const char *name, unsigned line,
 	len = dot ? (size_t)(dot - name) : strlen(name);
 	msg[0] = '\0';
 	c->count++;
-	j = reg_step(pb, name, len);
+	j = pb_register_step(pb, name, len);
 	if (len == 4 && strncmp(name, "host", 4) == 0) {
 		if (dot == NULL || strchr(dot + 1, '.') != NULL ||
 		    index_of(dot + 1, host_facts, NELEM(host_facts)) < 0) {

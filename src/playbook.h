@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "rollout.h"
 
@@ -182,6 +183,9 @@ void		 playbook_free(struct playbook *);
 
 const char	*pb_kind_name(enum pb_kind);
 const char	*pb_action_name(enum pb_action_type);
+/* The index of the step that registers the name name[0..len), or -1. */
+ssize_t		 pb_register_step(const struct playbook *, const char *name,
+		    size_t len);
 /* The action a step runs on a host of that OS ("windows", "linux", ...),
  * or NULL when it has none for it. */
 const struct pb_action *pb_step_action(const struct pb_step *,

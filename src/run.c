@@ -226,19 +226,6 @@ var_value(const struct run *run, const struct host *x, const char *name)
 	return NULL;
 }
 
-static ssize_t
-reg_index(const struct playbook *pb, const char *name, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < pb->nsteps; i++)
-		if (pb->steps[i].reg != NULL &&
-		    strlen(pb->steps[i].reg) == len &&
-		    strncmp(pb->steps[i].reg, name, len) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
 /*
  * Looks a name up for h as a value: a fact, a field of a registered
  * result, or a variable.  Returns 0, or -1 when it is not defined.
@@ -268,7 +255,7 @@ lookup(const struct rhost *h, const char *name, struct expr_value *v)
 		v->len = strlen(s);
 		return 0;
 	}
-	if ((j = reg_index(h->run->pb, name, (size_t)(dot - name))) < 0 ||
+	if ((j = pb_register_step(h->run->pb, name, (size_t)(dot - name))) < 0 ||
 	    !h->regs[j].set)
 		return -1;
 	r = &h->regs[j];
@@ -354,7 +341,7 @@ quote_lookup(void *arg, const char *name, const char **val, size_t *len)
 		return 0;
 	case EXPR_INT:
 		dot = strchr(name, '.');
-		j = reg_index(h->run->pb, name, (size_t)(dot - name));
+		j = pb_register_step(h->run->pb, name, (size_t)(dot - name));
 		*val = h->regs[j].rc_text;
 		*len = strlen(*val);
 		return 0;
