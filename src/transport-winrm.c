@@ -2483,6 +2483,13 @@ winrm_read_response(const char *data, size_t len, struct buf *out)
 int
 winrm_ps_command(struct buf *out, const char *script, size_t len)
 {
+	return winrm_ps_command_as(out, "powershell", script, len);
+}
+
+int
+winrm_ps_command_as(struct buf *out, const char *program,
+    const char *script, size_t len)
+{
 	static const uint32_t	 least[] = { 0, 0x80, 0x800, 0x10000 };
 	const unsigned char	*p = (const unsigned char *)script;
 	unsigned char		*u;
@@ -2525,8 +2532,8 @@ winrm_ps_command(struct buf *out, const char *script, size_t len)
 		u[n++] = (unsigned char)(cp & 0xff);
 		u[n++] = (unsigned char)(cp >> 8);
 	}
-	r = buf_adds(out, "powershell -NoProfile -NonInteractive "
-	    "-EncodedCommand ");
+	r = buf_addf(out, "%s -NoProfile -NonInteractive "
+	    "-EncodedCommand ", program);
 	if (r == 0)
 		r = base64_encode(out, u, n);
 	free(u);

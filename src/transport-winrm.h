@@ -19,6 +19,9 @@ struct buf;
  * unchanged on error.
  */
 int	winrm_ps_command(struct buf *out, const char *script, size_t len);
+/* The same with another program than powershell: pwsh on Linux. */
+int	winrm_ps_command_as(struct buf *out, const char *program,
+	    const char *script, size_t len);
 
 /*
  * When data starts with "#< CLIXML", appends the text of its error

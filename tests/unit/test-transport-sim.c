@@ -807,6 +807,13 @@ test_scripts(void **state)
 	buf_init(&cmd, 0, 0);
 	assert_int_equal(winrm_ps_command(&cmd, ps, strlen(ps)), 0);
 	assert_exec(&f, c, buf_str(&cmd), 0, "Running\n", "");
+	/* pwsh, as on Linux. */
+	buf_reset(&cmd);
+	assert_int_equal(winrm_ps_command_as(&cmd, "pwsh", ps, strlen(ps)),
+	    0);
+	assert_int_equal(strncmp(buf_str(&cmd), "pwsh -NoProfile "
+	    "-NonInteractive -EncodedCommand ", 48), 0);
+	assert_exec(&f, c, buf_str(&cmd), 0, "Running\n", "");
 	buf_release(&cmd);
 	do_close(&f, c);
 	fix_release(&f);
