@@ -50,6 +50,7 @@
 #define RUN_RETRY_DELAY		1000
 #define RUN_POLL_DEFAULT	500
 #define RUN_MSG_MAX		400
+#define RUN_ARGS_MAX		64
 #define NONE			((size_t)-1)
 
 /* Where a step is, between engine operations. */
@@ -93,7 +94,14 @@ struct rhost {
 	bool			 ran;		/* a step not skipped */
 	bool			 changed;
 	enum host_status	 status;
-	struct rreg		*regs;		/* per step */
+	/* The results of the registering steps (run->reg_slot), and the
+	 * current step's when it registers nothing. */
+	struct rreg		*regs;
+	struct rreg		 scratch;
+	/* A plugin step's arguments, expanded once for build and parse. */
+	struct lb_arg		 args[RUN_ARGS_MAX];
+	char			*arg_text[RUN_ARGS_MAX];
+	size_t			 nargs;
 	struct buf		 cmd;		/* the operation's strings */
 	struct buf		 input;
 	char			*local;
@@ -129,6 +137,10 @@ struct run {
 	bool			 gate;		/* waiting to start wave+1 */
 	bool			 pausing;
 	bool			*signed_off;	/* per step */
+	bool			*announced;	/* per step: RUN_WAITING sent */
+	size_t			*reg_slot;	/* per step: in regs, or NONE */
+	size_t			 nregs;
+	size_t			 nparked;
 	char			**signer;	/* per step */
 	regex_t			*re_out;	/* per step, or unused */
 	regex_t			*re_err;
@@ -139,7 +151,6 @@ struct run {
 	size_t			 nplugs;
 	char			*signoff_path;
 	off_t			 signoff_off;
-	bool			 gate_signed[2];
 	int			 cancels;
 	bool			 started;
 	bool			 finished;
@@ -255,10 +266,11 @@ lookup(const struct rhost *h, const char *name, struct expr_value *v)
 		v->len = strlen(s);
 		return 0;
 	}
-	if ((j = pb_register_step(h->run->pb, name, (size_t)(dot - name))) < 0 ||
-	    !h->regs[j].set)
+	if ((j = pb_register_step(h->run->pb, name, (size_t)(dot - name))) < 0)
 		return -1;
-	r = &h->regs[j];
+	r = &h->regs[h->run->reg_slot[j]];
+	if (!r->set)
+		return -1;
 	if (strcmp(f, "rc") == 0) {
 		if (r->rc < 0) {
 			v->type = EXPR_NULL;
@@ -342,7 +354,7 @@ quote_lookup(void *arg, const char *name, const char **val, size_t *len)
 	case EXPR_INT:
 		dot = strchr(name, '.');
 		j = pb_register_step(h->run->pb, name, (size_t)(dot - name));
-		*val = h->regs[j].rc_text;
+		*val = h->regs[h->run->reg_slot[j]].rc_text;
 		*len = strlen(*val);
 		return 0;
 	default:
@@ -380,10 +392,19 @@ expand_dup(struct rhost *h, const char *tmpl, char *msg, size_t msglen)
 		buf_release(&b);
 		return NULL;
 	}
-	if (b.len == 0)
-		buf_adds(&b, "");
-	s = buf_detach(&b, NULL);
-	return s != NULL ? s : xstrdup("");
+	s = xstrndup(b.len > 0 ? b.data : "", b.len);
+	buf_release(&b);
+	return s;
+}
+
+static void
+free_args(struct rhost *h)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->nargs; i++)
+		free(h->arg_text[i]);
+	h->nargs = 0;
 }
 
 /*
@@ -458,9 +479,108 @@ abort_run(struct run *run, struct rhost *h)
 		engine_cancel(run->engine);
 }
 
+/* Where the current step's result goes. */
+static struct rreg *
+cur_reg(struct rhost *h)
+{
+	size_t	 slot = h->run->reg_slot[h->step];
+
+	return slot == NONE ? &h->scratch : &h->regs[slot];
+}
+
 /*
- * Records the step's outcome; returns true when it set op (a retry, the
- * host's end), false when the host goes on with its next step.
+ * Keeps what the step came to for register: the action already put its
+ * own values there (a plugin's, a checksum); a skipped step has none.
+ */
+static void
+reg_fill(struct rreg *r, enum step_outcome oc, const struct tp_result *res)
+{
+	free(r->out);
+	free(r->err);
+	if (oc == STEP_SKIPPED) {
+		free(r->sha256);
+		r->sha256 = NULL;
+		plugin_result_release(&r->pr);
+	}
+	r->set = true;
+	r->skipped = oc == STEP_SKIPPED;
+	r->changed = oc == STEP_CHANGED;
+	r->failed = oc == STEP_FAILED || oc == STEP_UNREACHABLE;
+	r->rc = res != NULL && res->err == TP_OK ? res->rc : -1;
+	snprintf(r->rc_text, sizeof(r->rc_text), "%d", r->rc);
+	r->out = stream_copy(res, TP_STDOUT, &r->out_len);
+	r->err = stream_copy(res, TP_STDERR, &r->err_len);
+}
+
+/* msg as one line with nothing a terminal would act on: it may hold what
+ * a host sent. */
+static void
+one_line(char *dst, size_t size, const char *msg)
+{
+	size_t	 k, n = 0;
+
+	for (k = 0; msg != NULL && msg[k] != '\0' && n + 1 < size; k++) {
+		unsigned char	 ch = (unsigned char)msg[k];
+
+		if (ch < 0x20 || ch == 0x7f)
+			ch = ' ';
+		if (ch == ' ' && (n == 0 || dst[n - 1] == ' '))
+			continue;
+		dst[n++] = (char)ch;
+	}
+	while (n > 0 && dst[n - 1] == ' ')
+		n--;
+	dst[n] = '\0';
+}
+
+/* The step is over on h: counts, register, the event. */
+static void
+step_record(struct rhost *h, enum step_outcome oc,
+    const struct tp_result *res, const char *msg)
+{
+	struct run		*run = h->run;
+	struct run_event	 ev;
+	char			 line[RUN_MSG_MAX];
+
+	if (oc != STEP_SKIPPED && oc != STEP_UNREACHABLE)
+		h->ran = true;
+	if (oc == STEP_CHANGED)
+		h->changed = true;
+	if (run->reg_slot[h->step] != NONE)
+		reg_fill(cur_reg(h), oc, res);
+	else
+		reg_clear(&h->scratch);
+	free_args(h);
+	one_line(line, sizeof line, msg);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_STEP_DONE;
+	ev.host = h->h;
+	ev.host_index = h->idx;
+	ev.step = &run->pb->steps[h->step];
+	ev.step_index = h->step;
+	ev.outcome = oc;
+	ev.rc = res != NULL && res->err == TP_OK ? res->rc : -1;
+	ev.msg = line[0] != '\0' ? line : NULL;
+	ev.duration_ms = loop_now(run->loop) - h->t_step;
+	emit(run, &ev);
+	h->tries = 0;
+	h->phase = PH_START;
+}
+
+/* A failure nothing more can run after (it would not let us in). */
+static bool
+step_fatal(struct rhost *h, const char *msg, struct engine_op *op)
+{
+	step_record(h, STEP_FAILED, NULL, msg);
+	finish_host(h, HOST_FAILED, op);
+	return true;
+}
+
+/*
+ * Ends the step with outcome oc: tries a failed step again while it has
+ * retries, else records it and goes on as on_failure says.  Returns true
+ * when it set op (a retry, the host's end), false when the host goes on
+ * with its next step.
  */
 static bool
 step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
@@ -468,13 +588,10 @@ step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
 {
 	struct run		*run = h->run;
 	const struct pb_step	*st = &run->pb->steps[h->step];
-	struct run_event	 ev;
-	struct rreg		*r = &h->regs[h->step];
-	char			 line[RUN_MSG_MAX];
 	int64_t			 delay;
 	unsigned		 i;
 
-	if ((oc == STEP_FAILED) && h->tries < st->retries &&
+	if (oc == STEP_FAILED && h->tries < st->retries &&
 	    !run->stats.aborted && run->cancels == 0) {
 		h->tries++;
 		delay = st->retry_delay_ms > 0 ? st->retry_delay_ms :
@@ -486,63 +603,7 @@ step_end(struct rhost *h, enum step_outcome oc, const struct tp_result *res,
 		op->ms = delay;
 		return true;
 	}
-	if (oc != STEP_SKIPPED && oc != STEP_UNREACHABLE)
-		h->ran = true;
-	if (oc == STEP_CHANGED)
-		h->changed = true;
-	if (st->reg != NULL) {
-		struct plugin_result	 keep = r->pr;
-		char			*sha = r->sha256;
-
-		r->sha256 = NULL;
-		memset(&r->pr, 0, sizeof(r->pr));
-		reg_clear(r);
-		r->pr = keep;
-		r->sha256 = sha;
-		r->set = true;
-		r->skipped = oc == STEP_SKIPPED;
-		r->changed = oc == STEP_CHANGED;
-		r->failed = oc == STEP_FAILED || oc == STEP_UNREACHABLE;
-		r->rc = res != NULL && res->err == TP_OK ? res->rc : -1;
-		snprintf(r->rc_text, sizeof(r->rc_text), "%d", r->rc);
-		r->out = stream_copy(res, TP_STDOUT, &r->out_len);
-		r->err = stream_copy(res, TP_STDERR, &r->err_len);
-	} else
-		reg_clear(r);
-
-	/* One line, nothing a terminal would act on: a message may hold
-	 * what a host sent. */
-	line[0] = '\0';
-	if (msg != NULL) {
-		size_t	 k, n = 0;
-
-		for (k = 0; msg[k] != '\0' && n + 1 < sizeof line; k++) {
-			unsigned char	 ch = (unsigned char)msg[k];
-
-			if (ch < 0x20 || ch == 0x7f)
-				ch = ' ';
-			if (ch == ' ' && (n == 0 || line[n - 1] == ' '))
-				continue;
-			line[n++] = (char)ch;
-		}
-		while (n > 0 && line[n - 1] == ' ')
-			n--;
-		line[n] = '\0';
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.type = RUN_STEP_DONE;
-	ev.host = h->h;
-	ev.host_index = h->idx;
-	ev.step = st;
-	ev.step_index = h->step;
-	ev.outcome = oc;
-	ev.rc = res != NULL && res->err == TP_OK ? res->rc : -1;
-	ev.msg = line[0] != '\0' ? line : NULL;
-	ev.duration_ms = loop_now(run->loop) - h->t_step;
-	emit(run, &ev);
-
-	h->tries = 0;
-	h->phase = PH_START;
+	step_record(h, oc, res, msg);
 	switch (oc) {
 	case STEP_OK:
 	case STEP_CHANGED:
@@ -597,23 +658,14 @@ action_plugin(const struct run *run, const struct pb_action *act)
 	return NULL;
 }
 
-/* A PowerShell script as the command that runs it on h. */
+/* A PowerShell script as the command that runs it on h: PowerShell on
+ * Linux is pwsh. */
 static int
 ps_command(struct rhost *h, const char *script, size_t len)
 {
 	buf_reset(&h->cmd);
-	if (winrm_ps_command(&h->cmd, script, len) != 0)
-		return -1;
-	if (!h->windows && strncmp(buf_str(&h->cmd), "powershell ", 11) == 0) {
-		/* PowerShell on Linux is pwsh. */
-		struct buf	 b = BUF_INIT;
-
-		buf_adds(&b, "pwsh");
-		buf_adds(&b, buf_str(&h->cmd) + 10);
-		buf_release(&h->cmd);
-		h->cmd = b;
-	}
-	return 0;
+	return winrm_ps_command_as(&h->cmd, h->windows ? "powershell" :
+	    "pwsh", script, len) != 0 ? -1 : 0;
 }
 
 /* "sh -s" with script on stdin. */
@@ -642,21 +694,25 @@ op_exec(struct rhost *h, const struct pb_step *st, struct engine_op *op,
 	    h->run->opt.eo.command_timeout_ms;
 }
 
-/* The arguments of a plugin step for h, variables expanded. */
+/*
+ * The arguments of a plugin step for h, variables expanded, into
+ * h->args: built once, for the script and for reading its reply.  A
+ * list arrives as one line per item.
+ */
 static int
-plugin_args(struct rhost *h, const struct pb_action *act,
-    struct lb_arg *v, char **texts, size_t *n, char *msg, size_t msglen)
+plugin_args(struct rhost *h, const struct pb_action *act, char *msg,
+    size_t msglen)
 {
 	const struct ynode	*m = act->args, *val;
 	struct buf		 b;
+	char			*text;
 	size_t			 i, k;
 
-	*n = 0;
+	free_args(h);
 	if (m == NULL || m->type != YNODE_MAP)
 		return 0;
-	for (i = 0; i < m->n && i < 64; i++) {
+	for (i = 0; i < m->n && h->nargs < RUN_ARGS_MAX; i++) {
 		val = YMAP_VAL(m, i);
-		v[*n].key = YMAP_KEY(m, i)->str;
 		if (val->type == YNODE_SEQ) {
 			buf_init(&b, RUN_SCRIPT_MAX, 0);
 			for (k = 0; k < val->n; k++) {
@@ -666,16 +722,17 @@ plugin_args(struct rhost *h, const struct pb_action *act,
 					buf_addc(&b, '\n');
 				buf_adds(&b, val->v[k]->str);
 			}
-			texts[*n] = expand_dup(h, buf_str(&b), msg, msglen);
+			text = expand_dup(h, buf_str(&b), msg, msglen);
 			buf_release(&b);
 		} else if (val->type == YNODE_SCALAR)
-			texts[*n] = expand_dup(h, val->str, msg, msglen);
+			text = expand_dup(h, val->str, msg, msglen);
 		else
 			continue;
-		if (texts[*n] == NULL)
+		if (text == NULL)
 			return -1;
-		v[*n].value = texts[*n];
-		(*n)++;
+		h->args[h->nargs].key = YMAP_KEY(m, i)->str;
+		h->args[h->nargs].value = text;
+		h->arg_text[h->nargs++] = text;
 	}
 	return 0;
 }
@@ -699,11 +756,9 @@ action_start(struct rhost *h, const struct pb_step *st,
 {
 	struct run		*run = h->run;
 	char			 msg[RUN_MSG_MAX];
-	struct lb_arg		 av[64];
-	char			*texts[64];
 	struct lb_args		 args;
 	struct lb_facts		 facts;
-	size_t			 n = 0, i;
+	size_t			 i;
 	int			 r;
 	struct buf		 b;
 
@@ -897,43 +952,32 @@ action_start(struct rhost *h, const struct pb_step *st,
 		}
 		h->phase = PH_PARKED;
 		h->parked = true;
+		run->nparked++;
 		op->type = EOP_PARK;
 		if (!loop_timer_active(&run->poll) && run->signoff_path)
 			loop_timer_start(run->loop, &run->poll,
 			    run->opt.signoff_poll_ms);
-		{
+		if (!run->announced[h->step]) {
 			struct run_event	 ev;
-			bool			 first = true;
 
-			for (i = 0; i < run->opt.nhosts; i++)
-				if (&run->hosts[i] != h &&
-				    run->hosts[i].parked &&
-				    run->hosts[i].step == h->step)
-					first = false;
-			if (first) {
-				memset(&ev, 0, sizeof(ev));
-				ev.type = RUN_WAITING;
-				ev.step = st;
-				ev.step_index = h->step;
-				ev.host = h->h;
-				emit(run, &ev);
-			}
+			run->announced[h->step] = true;
+			memset(&ev, 0, sizeof(ev));
+			ev.type = RUN_WAITING;
+			ev.step = st;
+			ev.step_index = h->step;
+			ev.host = h->h;
+			emit(run, &ev);
 		}
 		return true;
 	case PB_PLUGIN:
-		args.v = av;
-		if (plugin_args(h, act, av, texts, &n, msg, sizeof msg) != 0) {
-			for (i = 0; i < n; i++)
-				free(texts[i]);
+		if (plugin_args(h, act, msg, sizeof msg) != 0)
 			break;
-		}
-		args.n = n;
+		args.v = h->args;
+		args.n = h->nargs;
 		plugin_facts(h, &facts);
 		buf_init(&b, RUN_SCRIPT_MAX, 0);
 		r = plugin_build(action_plugin(run, act), &args, &facts, &b,
 		    msg, sizeof msg);
-		for (i = 0; i < n; i++)
-			free(texts[i]);
 		if (r != 0) {
 			buf_release(&b);
 			break;
@@ -1108,14 +1152,11 @@ action_done(struct rhost *h, const struct pb_step *st,
 {
 	struct run		*run = h->run;
 	char			 msg[RUN_MSG_MAX];
-	struct lb_arg		 av[64];
-	char			*texts[64];
 	struct lb_args		 args;
 	struct lb_facts		 facts;
 	struct lb_reply		 reply;
-	struct rreg		*r = &h->regs[h->step];
+	struct rreg		*r = cur_reg(h);
 	enum step_outcome	 oc;
-	size_t			 n = 0, i;
 
 	msg[0] = '\0';
 	if (act->type == PB_REBOOT) {
@@ -1154,13 +1195,8 @@ action_done(struct rhost *h, const struct pb_step *st,
 		return step_end(h, act->type == PB_COPY ? STEP_CHANGED :
 		    STEP_OK, res, msg, op);
 	case PB_PLUGIN:
-		args.v = av;
-		if (plugin_args(h, act, av, texts, &n, msg, sizeof msg) != 0) {
-			for (i = 0; i < n; i++)
-				free(texts[i]);
-			return step_end(h, STEP_FAILED, res, msg, op);
-		}
-		args.n = n;
+		args.v = h->args;
+		args.n = h->nargs;
 		plugin_facts(h, &facts);
 		memset(&reply, 0, sizeof(reply));
 		reply.rc = res->rc;
@@ -1175,8 +1211,6 @@ action_done(struct rhost *h, const struct pb_step *st,
 		plugin_result_release(&r->pr);
 		plugin_parse(action_plugin(run, act), &args, &facts, &reply,
 		    &r->pr);
-		for (i = 0; i < n; i++)
-			free(texts[i]);
 		switch (r->pr.verdict) {
 		case LB_OK:
 			oc = STEP_OK;
@@ -1227,10 +1261,7 @@ step_continue(struct rhost *h, const struct engine_op *prev,
 			return step_end(h, STEP_UNREACHABLE, NULL, msg, op);
 		/* Reached, but it would not have us (auth, host key):
 		 * nothing more can run there. */
-		h->tries = st->retries;
-		step_end(h, STEP_FAILED, NULL, msg, op);
-		finish_host(h, HOST_FAILED, op);
-		return true;
+		return step_fatal(h, msg, op);
 	case PH_ACTION:
 		return action_done(h, st, act, res, op);
 	case PH_RETRY:
@@ -1255,7 +1286,7 @@ step_continue(struct rhost *h, const struct engine_op *prev,
 			snprintf(msg, sizeof msg, "%s after %.1f s",
 			    act->type == PB_REBOOT ? "back" : "up",
 			    (double)waited / 1000);
-			reg_kv(&h->regs[h->step], "waited_s", waited / 1000);
+			reg_kv(cur_reg(h), "waited_s", waited / 1000);
 			return step_end(h, STEP_OK, NULL, msg, op);
 		}
 		hs = engine_status_of(prev, res);
@@ -1270,12 +1301,10 @@ step_continue(struct rhost *h, const struct engine_op *prev,
 			    STEP_FAILED : STEP_UNREACHABLE, NULL, msg, op);
 		}
 		snprintf(msg, sizeof msg, "%s", err_text(res));
-		h->tries = st->retries;
-		step_end(h, STEP_FAILED, NULL, msg, op);
-		finish_host(h, HOST_FAILED, op);
-		return true;
+		return step_fatal(h, msg, op);
 	case PH_PARKED:
 		h->parked = false;
+		run->nparked--;
 		if (run->cancels > 0 || run->stats.aborted)
 			return step_end(h, STEP_CANCELLED, NULL, NULL, op);
 		return action_start(h, st, act, op);
@@ -1327,6 +1356,10 @@ wave_observer(const struct engine_event *ev, void *arg)
 	case ENGINE_HOST_DONE:
 		h = &run->hosts[run->plan.waves[run->wave].hosts[ev->index]];
 		h->status = ev->status;
+		if (h->parked) {	/* cancelled while waiting */
+			h->parked = false;
+			run->nparked--;
+		}
 		switch (ev->status) {
 		case HOST_OK:
 			if (h->ran)
@@ -1513,20 +1546,11 @@ kick(struct loop *loop, void *arg)
 static ssize_t
 manual_step(const struct run *run, const char *name)
 {
-	const struct pb_step	*st;
-	char			*end;
-	long			 k;
-	size_t			 i;
+	size_t	 i;
 
-	for (i = 0; i < run->pb->nsteps; i++) {
-		st = &run->pb->steps[i];
-		if (strcmp(st->name, name) == 0)
+	for (i = 0; i < run->pb->nsteps; i++)
+		if (strcmp(run->pb->steps[i].name, name) == 0)
 			return (ssize_t)i;
-	}
-	k = strtol(name, &end, 10);
-	if (*end == '\0' && end != name && k >= 1 &&
-	    (size_t)k <= run->pb->nsteps)
-		return k - 1;
 	return -1;
 }
 
@@ -1611,8 +1635,10 @@ signoff_line(struct run *run, const char *line, size_t len)
 	arena_free(a);
 }
 
-void
-run_poll_signoffs(struct run *run)
+/* Reads the sign-offs that arrived in the run directory since the last
+ * look, whole lines only. */
+static void
+poll_signoffs(struct run *run)
 {
 	struct buf	 b;
 	const char	*p, *nl;
@@ -1648,14 +1674,9 @@ static void
 poll_tick(struct loop *loop, void *arg)
 {
 	struct run	*run = arg;
-	size_t		 i;
-	bool		 waiting = run->gate;
 
-	run_poll_signoffs(run);
-	for (i = 0; i < run->opt.nhosts && !waiting; i++)
-		if (run->hosts[i].parked)
-			waiting = true;
-	if (waiting && !run->finished)
+	poll_signoffs(run);
+	if ((run->gate || run->nparked > 0) && !run->finished)
 		loop_timer_start(loop, &run->poll, run->opt.signoff_poll_ms);
 }
 
@@ -1734,18 +1755,15 @@ check_windows(struct run *run, struct diags *d)
 {
 	const struct playbook	*pb = run->pb;
 	const struct pb_step	*st;
-	size_t			 i, k, n;
+	size_t			 i, n = 0;
 
-	for (i = 0; i < pb->nsteps; i++) {
+	for (i = 0; i < run->opt.nhosts; i++)
+		if (run->hosts[i].windows)
+			n++;
+	for (i = 0; i < pb->nsteps && n > 0; i++) {
 		st = &pb->steps[i];
-		if (st->action == NULL || st->action->type != PB_SHELL ||
-		    !st->action->vars)
-			continue;
-		for (k = n = 0; k < run->opt.nhosts; k++)
-			if (run->opt.hosts[k]->os != NULL &&
-			    strcmp(run->opt.hosts[k]->os, "windows") == 0)
-				n++;
-		if (n > 0)
+		if (st->action != NULL && st->action->type == PB_SHELL &&
+		    st->action->vars)
 			err_at(d, pb, st->action->pos, st, "shell with {{ }} "
 			    "would go to cmd.exe on %zu Windows host%s, which "
 			    "has no safe quoting: give a windows: variant "
@@ -1846,6 +1864,11 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	loop_timer_init(&run->kick, kick, run);
 	loop_timer_init(&run->poll, poll_tick, run);
 	run->signed_off = xcalloc(ns, sizeof(*run->signed_off));
+	run->announced = xcalloc(ns, sizeof(*run->announced));
+	run->reg_slot = xreallocarray(NULL, ns, sizeof(*run->reg_slot));
+	for (i = 0; i < ns; i++)
+		run->reg_slot[i] = opt->pb->steps[i].reg != NULL ?
+		    run->nregs++ : NONE;
 	run->signer = xcalloc(ns, sizeof(*run->signer));
 	run->re_out = xcalloc(ns, sizeof(*run->re_out));
 	run->re_err = xcalloc(ns, sizeof(*run->re_err));
@@ -1863,7 +1886,8 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		h->windows = h->h->os != NULL &&
 		    strcmp(h->h->os, "windows") == 0;
 		snprintf(h->tier_text, sizeof h->tier_text, "%d", h->h->tier);
-		h->regs = xcalloc(ns, sizeof(*h->regs));
+		h->regs = xcalloc(run->nregs ? run->nregs : 1,
+		    sizeof(*h->regs));
 		h->strike_step = NONE;
 		h->status = HOST_PENDING;
 		buf_init(&h->cmd, RUN_SCRIPT_MAX * 2, 0);
@@ -1897,8 +1921,10 @@ run_free(struct run *run)
 	loop_timer_stop(run->loop, &run->poll);
 	engine_free(run->engine);
 	for (i = 0; i < run->opt.nhosts; i++) {
-		for (k = 0; k < run->pb->nsteps; k++)
+		for (k = 0; k < run->nregs; k++)
 			reg_clear(&run->hosts[i].regs[k]);
+		reg_clear(&run->hosts[i].scratch);
+		free_args(&run->hosts[i]);
 		free(run->hosts[i].regs);
 		buf_release(&run->hosts[i].cmd);
 		buf_release(&run->hosts[i].input);
@@ -1914,6 +1940,8 @@ run_free(struct run *run)
 	}
 	free(run->signer);
 	free(run->signed_off);
+	free(run->announced);
+	free(run->reg_slot);
 	free(run->re_out);
 	free(run->re_err);
 	free(run->has_re_out);

@@ -157,16 +157,13 @@ void		 run_start(struct run *);
  * Second: their connections are dropped. */
 void		 run_cancel(struct run *);
 /*
- * Signs off the manual step named step (or numbered, from 1), by
- * signer, at unix time when.  Returns 0, LB_ERR_NOT_FOUND when no
+ * Signs off the manual step named step (or the gate 'wave N' before
+ * wave N), by signer, at unix time when.  Returns 0, LB_ERR_NOT_FOUND when no
  * manual step has that name, or LB_ERR_INVALID when it was signed off
  * already.
  */
 int		 run_signoff(struct run *, const char *step, const char *signer,
 		    int64_t when);
-/* Reads sign-offs that arrived in the run directory since the last
- * look; run_start() polls on its own while a host waits. */
-void		 run_poll_signoffs(struct run *);
 
 const struct run_stats *run_stats(const struct run *);
 /* EXIT-like summary: 0 all ok, 1 failed or unreachable hosts, 3 halted,
