@@ -115,6 +115,22 @@ int	 cmd_parse_size(struct cmd_ctx *, const char *opt, const char *s,
 int	 cmd_select_targets(struct cmd_ctx *, struct inventory *,
 	    const char *text, const struct host ***hostsp, size_t *np);
 
+/* "" for 1, "s" for the rest: "%zu host%s". */
+const char *cmd_plural(size_t);
+
+/* The progress line on standard error, for a terminal only. */
+struct cmd_progress {
+	bool	 on;		/* drawn at all */
+	bool	 shown;		/* on the screen now */
+};
+/* Whether a progress line may be drawn: stderr is a terminal, not -q. */
+bool	 cmd_progress_wanted(const struct cmd_ctx *);
+/* Draws it anew (nothing when off). */
+void	 cmd_progress_show(struct cmd_progress *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Clears it before anything else goes to the terminal. */
+void	 cmd_progress_clear(struct cmd_progress *);
+
 /* What commands that reach hosts share: -f, -t and the options below. */
 struct cmd_conn {
 	struct engine_opts	 eo;

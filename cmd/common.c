@@ -505,3 +505,42 @@ cmd_conn_option(struct cmd_ctx *ctx, int c, struct cmd_conn *a)
 	}
 	return 1;
 }
+
+const char *
+cmd_plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+bool
+cmd_progress_wanted(const struct cmd_ctx *ctx)
+{
+	const char	*term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && ctx->verbose >= 0 && term != NULL &&
+	    strcmp(term, "dumb") != 0;
+}
+
+void
+cmd_progress_show(struct cmd_progress *p, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!p->on)
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	p->shown = true;
+}
+
+void
+cmd_progress_clear(struct cmd_progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = false;
+	}
+}

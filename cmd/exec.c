@@ -71,27 +71,10 @@ struct exec_run {
 	size_t			 ngroups;
 	const char		**changed;	/* hosts whose key changed */
 	size_t			 nchanged;
-	bool			 progress;	/* draw on stderr */
-	bool			 progress_shown;
+	struct cmd_progress	 progress;
 	int			 interrupts;
 	bool			 write_error;
 };
-
-static const char *
-plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* Clears the progress line before anything else goes to the terminal. */
-static void
-progress_clear(struct exec_run *r)
-{
-	if (r->progress_shown) {
-		fputs("\r\033[K", stderr);
-		r->progress_shown = false;
-	}
-}
 
 static void
 progress_draw(struct exec_run *r, const struct engine_stats *st)
@@ -101,18 +84,16 @@ progress_draw(struct exec_run *r, const struct engine_stats *st)
 	double		 secs, rate;
 	char		 eta[32] = "";
 
-	if (!r->progress || st->t_start == 0)
+	if (!r->progress.on || st->t_start == 0)
 		return;
 	secs = (double)(st->t_now - st->t_start) / 1000.0;
 	rate = secs > 0.2 ? (double)done / secs : 0.0;
 	if (rate > 0 && done < st->total && r->interrupts == 0)
 		snprintf(eta, sizeof(eta), "  ETA %.0fs",
 		    (double)(st->total - done) / rate + 0.5);
-	fprintf(stderr, "\r\033[K[%zu/%zu] %zu ok, %zu failed, "
+	cmd_progress_show(&r->progress, "[%zu/%zu] %zu ok, %zu failed, "
 	    "%zu unreachable, %zu running  %.1f hosts/s%s", done, st->total,
 	    st->ok, st->failed, st->unreachable, st->running, rate, eta);
-	fflush(stderr);
-	r->progress_shown = true;
 }
 
 /* Whether the host's lines end in CRLF: a Windows host. */
@@ -130,7 +111,7 @@ put_line(struct exec_run *r, const struct host *h, enum tp_stream_id id,
 {
 	FILE	*fp = id == TP_STDOUT ? stdout : stderr;
 
-	progress_clear(r);
+	cmd_progress_clear(&r->progress);
 	/* Windows ends lines with CRLF: the line is what comes before.
 	 * Other hosts' bytes are shown as they are. */
 	if (len > 0 && s[len - 1] == '\r' && crlf_host(h))
@@ -205,7 +186,7 @@ report_error(struct exec_run *r, const struct host *h, const char *what,
 {
 	const char	*p, *nl;
 
-	progress_clear(r);
+	cmd_progress_clear(&r->progress);
 	if (msg == NULL || *msg == '\0') {
 		fprintf(stderr, "lifeboat: %s: %s\n", h->name, what);
 		return;
@@ -235,11 +216,11 @@ report_failure(struct exec_run *r, const struct host *h,
 			r->changed[r->nchanged++] = h->name;
 		}
 	} else if (res->signal != NULL) {
-		progress_clear(r);
+		cmd_progress_clear(&r->progress);
 		fprintf(stderr, "lifeboat: %s: killed by signal %s\n",
 		    h->name, res->signal);
 	} else {
-		progress_clear(r);
+		cmd_progress_clear(&r->progress);
 		fprintf(stderr, "lifeboat: %s: exit status %d\n", h->name,
 		    res->rc);
 	}
@@ -398,7 +379,7 @@ gather_print(struct exec_run *r)
 	char		*names;
 	size_t		 i;
 
-	progress_clear(r);
+	cmd_progress_clear(&r->progress);
 	for (i = 0; i < r->ngroups; i++) {
 		g = &r->groups[i];
 		names = hostrange_fold(g->names, g->nnames);
@@ -489,7 +470,7 @@ on_signal(struct loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	if (r->interrupts++ == 0) {
-		progress_clear(r);
+		cmd_progress_clear(&r->progress);
 		fprintf(stderr, "lifeboat: interrupted: starting no more "
 		    "hosts; waiting for the %zu at work (Ctrl-C again to "
 		    "stop them now)\n", st->running);
@@ -608,7 +589,7 @@ summary(struct exec_run *r)
 	double				 secs;
 	size_t				 i;
 
-	progress_clear(r);
+	cmd_progress_clear(&r->progress);
 	for (i = 0; i < r->nchanged; i++)
 		fprintf(stderr, "lifeboat: WARNING: the host key of %s has "
 		    "CHANGED; it was not contacted (see above)\n",
@@ -617,7 +598,7 @@ summary(struct exec_run *r)
 		return;
 	secs = st->t_start ? (double)(st->t_now - st->t_start) / 1000.0 : 0;
 	fprintf(stderr, "lifeboat: %zu host%s: %zu ok, %zu failed, "
-	    "%zu unreachable", st->total, plural(st->total), st->ok,
+	    "%zu unreachable", st->total, cmd_plural(st->total), st->ok,
 	    st->failed, st->unreachable);
 	if (st->cancelled > 0)
 		fprintf(stderr, ", %zu cancelled", st->cancelled);
@@ -641,8 +622,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 	r.mode = a->mode;
 	r.hosts = hosts;
 	r.nhosts = n;
-	r.progress = isatty(STDERR_FILENO) && ctx->verbose >= 0 &&
-	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0;
+	r.progress.on = cmd_progress_wanted(ctx);
 	if ((r.loop = loop_new()) == NULL) {
 		cmd_error(ctx, "cannot create the event loop: %s",
 		    strerror(errno));
@@ -676,7 +656,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 			buf_init(&r.lines[i][1].b, EXEC_LINE_MAX, 0);
 		}
 	}
-	a->conn.eo.progress_ms = r.progress ? PROGRESS_MS : 0;
+	a->conn.eo.progress_ms = r.progress.on ? PROGRESS_MS : 0;
 	a->conn.eo.stream_output = r.mode == MODE_STREAM;
 	r.engine = engine_new(r.loop, tp, &a->conn.eo, observe, &r);
 	if (loop_signal(r.loop, SIGINT, on_signal, &r) != 0 ||

@@ -48,12 +48,6 @@ select_hosts(struct cmd_ctx *ctx, const struct inventory *inv,
 }
 
 static const char *
-plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static const char *
 dash(const char *s)
 {
 	return s != NULL ? s : "-";
@@ -434,10 +428,10 @@ inventory_check(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("%s: %zu host%s in %zu site%s, %zu groups; "
 			    "%zu error%s, %zu warning%s\n",
 			    d.nerrors ? "inventory has problems" :
-			    "inventory ok", inv->nhosts, plural(inv->nhosts),
-			    inv->nsites, plural(inv->nsites), inv->ngroups,
-			    d.nerrors, plural(d.nerrors), d.nwarnings,
-			    plural(d.nwarnings));
+			    "inventory ok", inv->nhosts, cmd_plural(inv->nhosts),
+			    inv->nsites, cmd_plural(inv->nsites), inv->ngroups,
+			    d.nerrors, cmd_plural(d.nerrors), d.nwarnings,
+			    cmd_plural(d.nwarnings));
 	}
 	diags_release(&d);
 	inventory_free(inv);

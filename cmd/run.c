@@ -61,35 +61,17 @@ struct run_cli {
 	const struct host *const *hosts;
 	struct json		 j;
 	bool			 json;
-	bool			 progress;
-	bool			 progress_shown;
+	struct cmd_progress	 progress;
 	bool			*changed;	/* per host */
 	enum step_outcome	*last;		/* per host: last failure */
-	char			**why;		/* per host */
 	struct wave_row		*rows;
 	size_t			 nrows;
 	struct wave_row		*site_rows;	/* per site, in order seen */
 	const char		**sites;
 	size_t			 nsites;
-	char			*halt;
 	int			 interrupts;
 	bool			 write_error;
 };
-
-static const char *
-plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static void
-progress_clear(struct run_cli *c)
-{
-	if (c->progress_shown) {
-		fputs("\r\033[K", stderr);
-		c->progress_shown = false;
-	}
-}
 
 static void
 progress_draw(struct run_cli *c, const struct run_event *ev)
@@ -97,15 +79,14 @@ progress_draw(struct run_cli *c, const struct run_event *ev)
 	const struct run_stats	*s = ev->stats;
 	const struct wave_row	*w;
 
-	if (!c->progress || ev->wave == NULL || ev->nwave >= c->nrows)
+	if (ev->wave == NULL || ev->nwave >= c->nrows)
 		return;
 	w = &c->rows[ev->nwave];
-	fprintf(stderr, "\r\033[Kwave %zu of %zu: %zu/%zu done, %zu failed, "
+	cmd_progress_show(&c->progress, "wave %zu: %zu/%zu done, %zu failed, "
 	    "%zu unreachable, %zu skipped, %zu running  %.0fs",
-	    ev->nwave + 1, s->waves, w->ok + w->failed + w->unreachable +
+	    ev->wave->number, w->ok + w->failed + w->unreachable +
 	    w->skipped + w->cancelled, w->hosts, w->failed, w->unreachable,
 	    w->skipped, s->running, (double)(s->t_now - s->t_start) / 1000);
-	c->progress_shown = true;
 }
 
 static void
@@ -253,7 +234,7 @@ on_text(struct run_cli *c, const struct run_event *ev)
 		names = wave_names(ev->wave, c->hosts);
 		fprintf(out, "wave %zu%s: %zu host%s: %s\n",
 		    ev->wave->number, ev->wave->number == 0 ?
-		    " (canary)" : "", ev->wave->n, plural(ev->wave->n),
+		    " (canary)" : "", ev->wave->n, cmd_plural(ev->wave->n),
 		    names);
 		free(names);
 		break;
@@ -298,7 +279,7 @@ on_text(struct run_cli *c, const struct run_event *ev)
 		break;
 	case RUN_HALT:
 		fprintf(out, "HALTED: %s; %zu host%s not run\n", ev->msg,
-		    ev->stats->not_run, plural(ev->stats->not_run));
+		    ev->stats->not_run, cmd_plural(ev->stats->not_run));
 		break;
 	default:
 		break;
@@ -372,16 +353,12 @@ observe(const struct run_event *ev, void *arg)
 		count(c, w, ev);
 		count(c, site_row(c, ev->host->site), ev);
 		break;
-	case RUN_HALT:
-		free(c->halt);
-		c->halt = xstrdup(ev->msg ? ev->msg : "");
-		break;
 	default:
 		break;
 	}
 	if (ev->type == RUN_STEP_DONE && ev->outcome != STEP_SKIPPED)
 		c->last[ev->host_index] = ev->outcome;
-	progress_clear(c);
+	cmd_progress_clear(&c->progress);
 	if (c->json)
 		on_json(c, ev);
 	else if (c->ctx->verbose >= 0 || ev->type == RUN_HALT)
@@ -441,10 +418,10 @@ summary(struct run_cli *c, const struct run_stats *s)
 	}
 	if (s->not_run > 0)
 		printf("not run: %zu host%s (halted)\n", s->not_run,
-		    plural(s->not_run));
+		    cmd_plural(s->not_run));
 	if (s->cancelled > 0)
 		printf("cancelled: %zu host%s\n", s->cancelled,
-		    plural(s->cancelled));
+		    cmd_plural(s->cancelled));
 	printf("%s in %.1f s\n", s->halted ? "HALTED" : c->interrupts ?
 	    "interrupted" : "done", (double)(s->t_now - s->t_start) / 1000);
 }
@@ -457,7 +434,7 @@ on_signal(struct loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	if (c->interrupts++ == 0) {
-		progress_clear(c);
+		cmd_progress_clear(&c->progress);
 		fprintf(stderr, "lifeboat: interrupted: starting no more "
 		    "hosts or waves; the hosts at work finish their step "
 		    "(Ctrl-C again to stop them now)\n");
@@ -509,7 +486,7 @@ print_check(const struct playbook *pb, struct run *run,
 				printf("%slinux: %s", st->on_windows ? ", " :
 				    "", st->on_linux->name);
 		}
-		printf(" on %zu host%s", runs, plural(runs));
+		printf(" on %zu host%s", runs, cmd_plural(runs));
 		if (st->when != NULL)
 			printf(", when %s", st->when);
 		if (st->confirm)
@@ -696,7 +673,7 @@ confirm(struct cmd_ctx *ctx, const struct playbook *pb, bool yes, size_t n)
 		if (pb->steps[i].confirm)
 			fprintf(stderr, "  %s\n", pb->steps[i].name);
 	fprintf(stderr, "They will run on up to %zu host%s.\n", n,
-	    plural(n));
+	    cmd_plural(n));
 	buf_init(&answer, 64, 0);
 	r = cmd_ask("Type yes to go on: ", true, &answer, NULL);
 	if (r != 0 || strcmp(buf_str(&answer), "yes") != 0) {
@@ -843,8 +820,7 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		(void)site_row(&c, hosts[i]->site);
 	c.nrows = run_plan(c.run)->nwaves;
 	c.rows = xcalloc(c.nrows ? c.nrows : 1, sizeof(*c.rows));
-	c.progress = !c.json && isatty(STDERR_FILENO) && ctx->verbose >= 0 &&
-	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0;
+	c.progress.on = !c.json && cmd_progress_wanted(ctx);
 	if (c.json) {
 		json_init(&c.j, stdout);
 		json_event(&c, "run");
@@ -855,7 +831,7 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		json_line(&c);
 	} else if (ctx->verbose >= 0) {
 		printf("run %s: playbook %s on %zu host%s in %zu wave%s\n",
-		    id, pb->name, n, plural(n), c.nrows, plural(c.nrows));
+		    id, pb->name, n, cmd_plural(n), c.nrows, cmd_plural(c.nrows));
 		fflush(stdout);
 	}
 	run_start(c.run);
@@ -864,7 +840,7 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		run_cancel(c.run);
 		run_cancel(c.run);
 	}
-	progress_clear(&c);
+	cmd_progress_clear(&c.progress);
 	if (!c.json && ctx->verbose >= 0)
 		summary(&c, run_stats(c.run));
 	if (fflush(stdout) == EOF)
@@ -887,7 +863,6 @@ out:
 	free(c.rows);
 	free(c.site_rows);
 	free(c.sites);
-	free(c.halt);
 	free(dir);
 	buf_release(&pass);
 	return status;

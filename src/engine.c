@@ -815,12 +815,6 @@ engine_abort(struct engine *e)
 	check_finished(e);
 }
 
-bool
-engine_cancelled(const struct engine *e)
-{
-	return e->cancelled;
-}
-
 const struct engine_stats *
 engine_stats(const struct engine *e)
 {

@@ -185,7 +185,6 @@ void		 engine_wake(struct engine *, size_t index);
 void		 engine_cancel(struct engine *);
 /* Stops the hosts at work too: their connections are dropped at once. */
 void		 engine_abort(struct engine *);
-bool		 engine_cancelled(const struct engine *);
 
 /* How a finished operation's result reads as a host status: ok for
  * rc 0, unreachable for a connect that never got through, ... */
