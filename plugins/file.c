@@ -71,24 +71,6 @@ file_msg(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-file_arg(const struct lb_args *args, const char *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < args->n; i++) {
-		if (strcmp(args->v[i].key, key) == 0)
-			return args->v[i].value;
-	}
-	return NULL;
-}
-
-static bool
-file_templated(const char *s)
-{
-	return strstr(s, "{{") != NULL;
-}
-
 static bool
 file_is_sep(char c, bool backslash)
 {
@@ -163,9 +145,9 @@ static int
 file_check(const struct lb_args *args, const char **key, char *why,
     size_t whylen)
 {
-	const char	*path = file_arg(args, "path");
-	const char	*state = file_arg(args, "state");
-	const char	*sha = file_arg(args, "sha256");
+	const char	*path = lb_arg_get(args, "path");
+	const char	*state = lb_arg_get(args, "state");
+	const char	*sha = lb_arg_get(args, "sha256");
 	enum file_state	 st = FILE_PRESENT;
 
 	*key = "path";
@@ -173,24 +155,24 @@ file_check(const struct lb_args *args, const char **key, char *why,
 		file_msg(why, whylen, "path is required");
 		return -1;
 	}
-	if (!file_templated(path) && file_check_path(path, true, why,
+	if (!lb_templated(path) && file_check_path(path, true, why,
 	    whylen) == -1)
 		return -1;
 	*key = "state";
-	if (state != NULL && !file_templated(state) &&
+	if (state != NULL && !lb_templated(state) &&
 	    file_state_of(state, &st) == -1) {
 		file_msg(why, whylen, "state must be absent, present or "
 		    "checksum");
 		return -1;
 	}
 	*key = "sha256";
-	if (sha != NULL && !file_templated(sha)) {
+	if (sha != NULL && !lb_templated(sha)) {
 		if (!file_is_hex64(sha)) {
 			file_msg(why, whylen, "sha256 must be 64 hexadecimal "
 			    "digits");
 			return -1;
 		}
-		if (state != NULL && !file_templated(state) &&
+		if (state != NULL && !lb_templated(state) &&
 		    st != FILE_CHECKSUM) {
 			file_msg(why, whylen, "sha256 goes with state "
 			    "checksum");
@@ -215,9 +197,9 @@ file_spec(const struct lb_args *args, enum lb_shell shell,
 	memset(s, 0, sizeof *s);
 	if (file_check(args, &key, why, whylen) == -1)
 		return -1;
-	s->path = file_arg(args, "path");
-	s->sha256 = file_arg(args, "sha256");
-	if (file_state_of(file_arg(args, "state"), &s->state) == -1) {
+	s->path = lb_arg_get(args, "path");
+	s->sha256 = lb_arg_get(args, "sha256");
+	if (file_state_of(lb_arg_get(args, "state"), &s->state) == -1) {
 		file_msg(why, whylen, "state must be absent, present or "
 		    "checksum");
 		return -1;
@@ -625,8 +607,8 @@ static enum lb_verdict
 file_verdict(const struct lb_args *args, enum file_state state,
     struct file_reply *r, char *reason, size_t size)
 {
-	const char	*path = file_arg(args, "path");
-	const char	*want = file_arg(args, "sha256");
+	const char	*path = lb_arg_get(args, "path");
+	const char	*want = lb_arg_get(args, "sha256");
 	char		 lwant[65];
 
 	if (path == NULL)
@@ -698,7 +680,7 @@ file_parse(const struct lb_args *args, const struct lb_facts *facts,
 
 	memset(&r, 0, sizeof r);
 	r.matched = r.remaining = -1;
-	if (file_state_of(file_arg(args, "state"), &state) == -1) {
+	if (file_state_of(lb_arg_get(args, "state"), &state) == -1) {
 		out->fail(out->ctx, "bad state");
 		return LB_FAILED;
 	}

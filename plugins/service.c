@@ -60,24 +60,6 @@ service_msg(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-service_arg(const struct lb_args *args, const char *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < args->n; i++) {
-		if (strcmp(args->v[i].key, key) == 0)
-			return args->v[i].value;
-	}
-	return NULL;
-}
-
-static bool
-service_templated(const char *s)
-{
-	return strstr(s, "{{") != NULL;
-}
-
 static int
 service_state_of(const char *s, enum service_state *state)
 {
@@ -120,8 +102,8 @@ static int
 service_check(const struct lb_args *args, const char **key, char *why,
     size_t whylen)
 {
-	const char		*name = service_arg(args, "name");
-	const char		*state = service_arg(args, "state");
+	const char		*name = lb_arg_get(args, "name");
+	const char		*state = lb_arg_get(args, "state");
 	enum service_state	 st;
 
 	*key = "name";
@@ -129,13 +111,13 @@ service_check(const struct lb_args *args, const char **key, char *why,
 		service_msg(why, whylen, "name is required");
 		return -1;
 	}
-	if (!service_templated(name) && !service_name_ok(name)) {
+	if (!lb_templated(name) && !service_name_ok(name)) {
 		service_msg(why, whylen, "name must be letters, digits and "
 		    "@._:- (at most %d)", SERVICE_NAME_MAX);
 		return -1;
 	}
 	*key = "state";
-	if (state != NULL && !service_templated(state) &&
+	if (state != NULL && !lb_templated(state) &&
 	    service_state_of(state, &st) == -1) {
 		service_msg(why, whylen, "state must be running, stopped, "
 		    "restarted or status");
@@ -238,9 +220,9 @@ service_build(const struct lb_args *args, const struct lb_facts *facts,
 	/* The values are final now: check what was a template before. */
 	if (service_check(args, &key, why, whylen) == -1)
 		return -1;
-	name = service_arg(args, "name");
+	name = lb_arg_get(args, "name");
 	if (!service_name_ok(name) ||
-	    service_state_of(service_arg(args, "state"), &st) == -1) {
+	    service_state_of(lb_arg_get(args, "state"), &st) == -1) {
 		service_msg(why, whylen, "bad %s", service_name_ok(name) ?
 		    "state" : "name");
 		return -1;
@@ -367,7 +349,7 @@ static enum lb_verdict
 service_parse(const struct lb_args *args, const struct lb_facts *facts,
     const struct lb_reply *reply, const struct lb_out *out)
 {
-	const char		*name = service_arg(args, "name");
+	const char		*name = lb_arg_get(args, "name");
 	const char		*before = NULL, *after = NULL;
 	enum service_state	 st;
 	enum lb_verdict		 v;
@@ -380,7 +362,7 @@ service_parse(const struct lb_args *args, const struct lb_facts *facts,
 
 	if (name == NULL)
 		name = "";
-	if (service_state_of(service_arg(args, "state"), &st) == -1) {
+	if (service_state_of(lb_arg_get(args, "state"), &st) == -1) {
 		out->fail(out->ctx, "bad state");
 		return LB_FAILED;
 	}

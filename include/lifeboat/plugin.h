@@ -37,6 +37,7 @@
 #define LIFEBOAT_PLUGIN_H
 
 #include <stddef.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -139,6 +140,28 @@ struct lb_plugin {
 };
 
 typedef const struct lb_plugin *lb_plugin_fn(void);
+
+/* Helpers every plugin needs, inline: not part of the ABI. */
+
+/* The value of key in args, or NULL when it was not given. */
+static inline const char *
+lb_arg_get(const struct lb_args *args, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < args->n; i++)
+		if (strcmp(args->v[i].key, key) == 0)
+			return args->v[i].value;
+	return NULL;
+}
+
+/* Whether a value given to check() still holds a "{{ name }}", known
+ * only when the step runs. */
+static inline int
+lb_templated(const char *s)
+{
+	return strstr(s, "{{") != NULL;
+}
 
 #ifdef __cplusplus
 }
