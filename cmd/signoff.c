@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,13 @@ good_signer(const char *s)
 	return true;
 }
 
-/* Whether step is a manual step or gate of the run, from run.json. */
+/*
+ * Whether step is a manual step or gate of the run, from run.json; the
+ * run's pid in *pid (0 when not there).
+ */
 static int
 known_step(struct cmd_ctx *ctx, const char *dir, const char *id,
-    const char *step)
+    const char *step, long *pid)
 {
 	struct arena		*a = arena_new();
 	struct diags		 d = DIAGS_INIT;
@@ -68,6 +72,8 @@ known_step(struct cmd_ctx *ctx, const char *dir, const char *id,
 		    path);
 		goto out;
 	}
+	s = ynode_str(ynode_get(root, "pid"));
+	*pid = s != NULL ? strtol(s, NULL, 10) : 0;
 	lists[0] = ynode_get(root, "manual");
 	lists[1] = ynode_get(root, "gates");
 	for (k = 0; k < 2; k++) {
@@ -98,12 +104,35 @@ out:
 	return r;
 }
 
+struct earlier {
+	const char	*step;
+	char		*by;
+	int64_t		 at;
+};
+
+static int
+find_earlier(const struct rundir_signoff *so, void *arg)
+{
+	struct earlier	*e = arg;
+
+	if (strcmp(so->step, e->step) != 0)
+		return 0;
+	e->by = xstrdup(so->by);
+	e->at = so->at;
+	return 1;
+}
+
 static int
 signoff_main(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char	*by = NULL, *id = NULL, *step = NULL;
+	struct earlier	 e = { NULL, NULL, 0 };
 	struct json	 j;
-	char		 why[512], *dir;
+	struct tm	 tm;
+	time_t		 t;
+	off_t		 off = 0;
+	long		 pid = 0;
+	char		 why[512], at[32], *dir;
 	int		 c, err;
 
 	for (;;) {
@@ -144,26 +173,36 @@ signoff_main(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", why);
 		return EXIT_USAGE;
 	}
-	if (known_step(ctx, dir, id, step) != 0) {
+	if (known_step(ctx, dir, id, step, &pid) != 0) {
 		free(dir);
 		return EXIT_USAGE;
 	}
-	json_init(&j, NULL);
-	json_obj_begin(&j);
-	json_kv_str(&j, "step", step);
-	json_kv_str(&j, "by", by);
-	json_kv_int(&j, "at", (int64_t)time(NULL));
-	json_obj_end(&j);
-	json_finish(&j);
-	err = rundir_append(dir, "signoffs", buf_str(&j.out));
-	json_release(&j);
-	if (err != 0) {
+	/* A step is signed off once: the first signer stands. */
+	e.step = step;
+	rundir_signoffs(dir, &off, find_earlier, &e);
+	if (e.by != NULL) {
+		t = (time_t)e.at;
+		gmtime_r(&t, &tm);
+		strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cmd_error(ctx, "step '%s' of run %s was signed off already, by "
+		    "%s at %s", step, id, e.by, at);
+		free(e.by);
+		free(dir);
+		return EXIT_USAGE;
+	}
+	if ((err = rundir_signoff_write(dir, step, by,
+	    (int64_t)time(NULL))) != 0) {
 		cmd_error(ctx, "cannot write %s/signoffs: %s", dir,
 		    strerror(err));
 		free(dir);
 		return EXIT_FAILED;
 	}
 	free(dir);
+	/* Recorded all the same: a resumed run reads it. */
+	if (pid > 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		fprintf(stderr, "lifeboat: signoff: warning: run %s is not "
+		    "running (its process %ld is gone); the sign-off is "
+		    "recorded, but nothing waits for it now\n", id, pid);
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_obj_begin(&j);

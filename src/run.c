@@ -27,7 +27,6 @@
 
 #include <sodium.h>
 
-#include "arena.h"
 #include "buf.h"
 #include "diag.h"
 #include "errors.h"
@@ -37,6 +36,7 @@
 #include "plugin.h"
 #include "quote.h"
 #include "run.h"
+#include "rundir.h"
 #include "transport-winrm.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -149,7 +149,6 @@ struct run {
 	struct plugin_set	 plugins;
 	struct rplug		*plugs;
 	size_t			 nplugs;
-	char			*signoff_path;
 	off_t			 signoff_off;
 	int			 cancels;
 	bool			 started;
@@ -954,7 +953,7 @@ action_start(struct rhost *h, const struct pb_step *st,
 		h->parked = true;
 		run->nparked++;
 		op->type = EOP_PARK;
-		if (!loop_timer_active(&run->poll) && run->signoff_path)
+		if (!loop_timer_active(&run->poll) && run->opt.run_dir)
 			loop_timer_start(run->loop, &run->poll,
 			    run->opt.signoff_poll_ms);
 		if (!run->announced[h->step]) {
@@ -1470,7 +1469,7 @@ wave_over(struct run *run)
 		run->gate = true;
 		ev.pause_ms = 0;
 		emit(run, &ev);
-		if (run->signoff_path != NULL)
+		if (run->opt.run_dir != NULL)
 			loop_timer_start(run->loop, &run->poll,
 			    run->opt.signoff_poll_ms);
 		return;
@@ -1614,60 +1613,22 @@ run_signoff(struct run *run, const char *step, const char *signer,
 	return 0;
 }
 
-/* One line of the signoffs file: {"step":"...","by":"...","at":N}. */
-static void
-signoff_line(struct run *run, const char *line, size_t len)
+static int
+signoff_one(const struct rundir_signoff *so, void *arg)
 {
-	struct arena		*a = arena_new();
-	struct diags		 d = DIAGS_INIT;
-	struct ynode		*root = NULL;
-	const char		*step, *by, *at;
+	struct run	*run = arg;
 
-	if (ytree_parse(a, "signoffs", line, len, &root, &d) == 0 &&
-	    root != NULL && root->type == YNODE_MAP &&
-	    (step = ynode_str(ynode_get(root, "step"))) != NULL &&
-	    (by = ynode_str(ynode_get(root, "by"))) != NULL) {
-		at = ynode_str(ynode_get(root, "at"));
-		(void)run_signoff(run, step, by, at ? strtoll(at, NULL, 10) :
-		    (int64_t)time(NULL));
-	}
-	diags_release(&d);
-	arena_free(a);
+	(void)run_signoff(run, so->step, so->by, so->at);
+	return run->finished;
 }
 
-/* Reads the sign-offs that arrived in the run directory since the last
- * look, whole lines only. */
+/* The sign-offs that arrived in the run directory since the last look. */
 static void
 poll_signoffs(struct run *run)
 {
-	struct buf	 b;
-	const char	*p, *nl;
-	int		 fd;
-	ssize_t		 n;
-	char		 chunk[4096];
-
-	if (run->signoff_path == NULL)
-		return;
-	if ((fd = open(run->signoff_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	if (lseek(fd, run->signoff_off, SEEK_SET) != run->signoff_off) {
-		close(fd);
-		return;
-	}
-	buf_init(&b, 1024 * 1024, 0);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		if (buf_add(&b, chunk, (size_t)n) != 0)
-			break;
-	close(fd);
-	/* Whole lines only: a line being written is read next time. */
-	for (p = b.data; p != NULL && (nl = memchr(p, '\n',
-	    b.len - (size_t)(p - b.data))) != NULL; p = nl + 1) {
-		run->signoff_off += nl - p + 1;
-		signoff_line(run, p, (size_t)(nl - p));
-		if (run->finished)
-			break;
-	}
-	buf_release(&b);
+	if (run->opt.run_dir != NULL)
+		rundir_signoffs(run->opt.run_dir, &run->signoff_off,
+		    signoff_one, run);
 }
 
 static void
@@ -1893,8 +1854,6 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		buf_init(&h->cmd, RUN_SCRIPT_MAX * 2, 0);
 		buf_init(&h->input, RUN_SCRIPT_MAX, 0);
 	}
-	if (opt->run_dir != NULL)
-		xasprintf(&run->signoff_path, "%s/signoffs", opt->run_dir);
 	run->stats.hosts = opt->nhosts;
 	check_vars(run, d);
 	check_windows(run, d);
@@ -1951,18 +1910,13 @@ run_free(struct run *run)
 	free(run->plugs);
 	plugin_set_release(&run->plugins);
 	rollout_plan_release(&run->plan);
-	free(run->signoff_path);
 	free(run);
 }
 
 void
 run_set_dir(struct run *run, const char *dir)
 {
-	free(run->signoff_path);
-	run->signoff_path = NULL;
 	run->opt.run_dir = dir;
-	if (dir != NULL)
-		xasprintf(&run->signoff_path, "%s/signoffs", dir);
 }
 
 const struct rollout_plan *

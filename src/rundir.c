@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,13 @@
 
 #include <sodium.h>
 
+#include "arena.h"
+#include "buf.h"
+#include "diag.h"
+#include "json.h"
 #include "rundir.h"
 #include "xmalloc.h"
+#include "ytree.h"
 
 /* mkdir -p with mode for what it creates. */
 static int
@@ -196,4 +202,98 @@ out:
 	free(path);
 	free(tmp);
 	return err;
+}
+
+int
+rundir_signoff_write(const char *dir, const char *step, const char *by,
+    int64_t at)
+{
+	struct json	 j;
+	int		 err;
+
+	json_init(&j, NULL);
+	json_obj_begin(&j);
+	json_kv_str(&j, "step", step);
+	json_kv_str(&j, "by", by);
+	json_kv_int(&j, "at", at);
+	json_obj_end(&j);
+	json_finish(&j);
+	err = rundir_append(dir, "signoffs", buf_str(&j.out));
+	json_release(&j);
+	return err;
+}
+
+int
+rundir_signoff_parse(const char *line, size_t len, struct rundir_signoff *so)
+{
+	struct arena	*a = arena_new();
+	struct diags	 d = DIAGS_INIT;
+	struct ynode	*root = NULL;
+	const char	*step, *by, *at;
+	char		*end;
+	int		 r = -1;
+
+	memset(so, 0, sizeof(*so));
+	/* JSON is YAML: one flow mapping. */
+	if (ytree_parse(a, "signoffs", line, len, &root, &d) == 0 &&
+	    root != NULL && root->type == YNODE_MAP &&
+	    (step = ynode_str(ynode_get(root, "step"))) != NULL &&
+	    (by = ynode_str(ynode_get(root, "by"))) != NULL &&
+	    (at = ynode_str(ynode_get(root, "at"))) != NULL) {
+		so->at = strtoll(at, &end, 10);
+		if (*end == '\0' && end != at) {
+			so->step = xstrdup(step);
+			so->by = xstrdup(by);
+			r = 0;
+		}
+	}
+	diags_release(&d);
+	arena_free(a);
+	return r;
+}
+
+void
+rundir_signoff_release(struct rundir_signoff *so)
+{
+	free(so->step);
+	free(so->by);
+	memset(so, 0, sizeof(*so));
+}
+
+void
+rundir_signoffs(const char *dir, off_t *off, rundir_signoff_fn *fn,
+    void *arg)
+{
+	struct rundir_signoff	 so;
+	struct buf		 b;
+	const char		*p, *nl;
+	char			*path, chunk[4096];
+	ssize_t			 n;
+	int			 fd;
+
+	xasprintf(&path, "%s/signoffs", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return;
+	if (lseek(fd, *off, SEEK_SET) != *off) {
+		close(fd);
+		return;
+	}
+	buf_init(&b, 1024 * 1024, 0);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		if (buf_add(&b, chunk, (size_t)n) != 0)
+			break;
+	close(fd);
+	for (p = b.data; p != NULL && (nl = memchr(p, '\n',
+	    b.len - (size_t)(p - b.data))) != NULL; p = nl + 1) {
+		*off += nl - p + 1;
+		if (rundir_signoff_parse(p, (size_t)(nl - p), &so) != 0)
+			continue;
+		n = fn(&so, arg);
+		rundir_signoff_release(&so);
+		if (n != 0)
+			break;
+	}
+	buf_release(&b);
 }

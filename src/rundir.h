@@ -9,6 +9,8 @@
 #define LIFEBOAT_RUNDIR_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #define RUNDIR_ID_MAX	64
 
@@ -35,5 +37,32 @@ int	 rundir_append(const char *dir, const char *name, const char *line);
 /* Writes file name in dir whole (0600, temp, fsync, rename); 0 or errno. */
 int	 rundir_write(const char *dir, const char *name, const char *data,
 	    size_t len);
+
+/*
+ * One sign-off, a line of the run directory's signoffs file:
+ *	{"step":"declare","by":"alice","at":1795000000}
+ */
+struct rundir_signoff {
+	char	*step;
+	char	*by;
+	int64_t	 at;		/* unix time */
+};
+
+/* Appends the sign-off to dir/signoffs (rundir_append()); 0 or errno. */
+int	 rundir_signoff_write(const char *dir, const char *step,
+	    const char *by, int64_t at);
+/* Reads one line; 0, or -1 when it is not a sign-off.  Release with
+ * rundir_signoff_release(). */
+int	 rundir_signoff_parse(const char *line, size_t len,
+	    struct rundir_signoff *);
+void	 rundir_signoff_release(struct rundir_signoff *);
+/*
+ * Calls fn with every whole sign-off line of dir/signoffs from byte *off
+ * on, and moves *off past them; a line still being written waits for the
+ * next call.  A missing file has none.  fn returns non-zero to stop.
+ */
+typedef int rundir_signoff_fn(const struct rundir_signoff *, void *arg);
+void	 rundir_signoffs(const char *dir, off_t *off, rundir_signoff_fn *fn,
+	    void *arg);
 
 #endif

@@ -281,6 +281,26 @@ like "$(cat "$T/mirp.out")" '^total +2 +2 +0 +0 +0 +0$' "both hosts went through
 is "$(grep -c '"by":"alice o' "$XDG_STATE_HOME/lifeboat/runs/$id/signoffs")" \
     7 "the run directory keeps the seven sign-offs"
 
+lb signoff "$id" declare --by mallory
+is "$rc" 2 "a step is signed off once"
+like "$err" "step 'declare' of run $id was signed off already, by alice o'neil at [0-9-]+T" \
+    "and says by whom and when"
+
+# A run that is gone: the sign-off is kept (a resumed run reads it), and
+# the signer is told nothing waits for it.
+timeout 120 "$LIFEBOAT" -i "$inv" run "$PB/mirp-major-incident.yml" -l a1 \
+    >"$T/gone.out" 2>&1 &
+gone=$!
+ok "a second checklist waits" signoff_wait "$T/gone.out" declare
+gid=$(sed -n 's/^run \([^:]*\): .*/\1/p' "$T/gone.out")
+kill -TERM "$gone"
+wait "$gone"
+is "$?" 130 "interrupted while waiting for a sign-off: exit 130"
+lb signoff "$gid" declare --by alice
+is "$rc" 0 "signing off a run that is gone still records it"
+like "$err" "warning: run $gid is not running .* nothing waits for it now" \
+    "with a warning"
+
 # The BCP checklist, with a plugin check and the JSON events.
 timeout 120 "$LIFEBOAT" -i "$inv" --json run "$PB/bcp-site-failover.yml" -l 'f1' \
     -e backup_dir=/srv/backup >"$T/bcp.out" 2>"$T/bcp.err" &
