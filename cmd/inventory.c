@@ -428,8 +428,9 @@ inventory_check(struct cmd_ctx *ctx, int argc, char **argv)
 			printf("%s: %zu host%s in %zu site%s, %zu groups; "
 			    "%zu error%s, %zu warning%s\n",
 			    d.nerrors ? "inventory has problems" :
-			    "inventory ok", inv->nhosts, cmd_plural(inv->nhosts),
-			    inv->nsites, cmd_plural(inv->nsites), inv->ngroups,
+			    "inventory ok", inv->nhosts,
+			    cmd_plural(inv->nhosts), inv->nsites,
+			    cmd_plural(inv->nsites), inv->ngroups,
 			    d.nerrors, cmd_plural(d.nerrors), d.nwarnings,
 			    cmd_plural(d.nwarnings));
 	}

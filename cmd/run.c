@@ -831,7 +831,8 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		json_line(&c);
 	} else if (ctx->verbose >= 0) {
 		printf("run %s: playbook %s on %zu host%s in %zu wave%s\n",
-		    id, pb->name, n, cmd_plural(n), c.nrows, cmd_plural(c.nrows));
+		    id, pb->name, n, cmd_plural(n), c.nrows,
+		    cmd_plural(c.nrows));
 		fflush(stdout);
 	}
 	run_start(c.run);
