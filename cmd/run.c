@@ -938,7 +938,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "      --max-output SIZE    keep this much of each stream "
 	    "(default 1M)\n"
 	    "      --plugin-path DIRS   where action plugins are (default "
-	    "$LIFEBOAT_PLUGIN_PATH)\n"
+	    "$LIFEBOAT_PLUGIN_PATH,\n"
+	    "                           else the installed ones)\n"
 	    "      --seed N             for simulated hosts: repeatable "
 	    "behaviour",
 	.exec = run_main,
