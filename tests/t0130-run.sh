@@ -293,7 +293,9 @@ timeout 120 "$LIFEBOAT" -i "$inv" run "$PB/mirp-major-incident.yml" -l a1 \
 gone=$!
 ok "a second checklist waits" signoff_wait "$T/gone.out" declare
 gid=$(sed -n 's/^run \([^:]*\): .*/\1/p' "$T/gone.out")
-kill -TERM "$gone"
+# lifeboat itself, not timeout: timeout would send it a second TERM
+# through the process group, which may land after the run has ended.
+pkill -TERM -P "$gone"
 wait "$gone"
 is "$?" 130 "interrupted while waiting for a sign-off: exit 130"
 lb signoff "$gid" declare --by alice
