@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "hostrange.h"
 #include "inventory.h"
+#include "journal.h"
 #include "json.h"
 #include "loop.h"
 #include "playbook.h"
@@ -30,7 +31,6 @@
 #include "xmalloc.h"
 
 #define PROGRESS_MS	200
-#define MAX_EVARS	256
 
 struct wave_row {
 	size_t	 hosts;
@@ -40,17 +40,6 @@ struct wave_row {
 	size_t	 unreachable;
 	size_t	 skipped;
 	size_t	 cancelled;
-};
-
-struct run_args {
-	struct cmd_conn		 conn;
-	bool			 check;
-	bool			 yes;
-	const char		*playbook;
-	const char		*limit;
-	const char		*plugin_path;
-	struct run_var		 evars[MAX_EVARS];
-	size_t			 nevars;
 };
 
 struct run_cli {
@@ -521,7 +510,7 @@ static const struct option run_long[] = {
 };
 
 static int
-extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
+extra_var(struct cmd_ctx *ctx, struct cmd_run_args *a, char *s)
 {
 	char	*eq = strchr(s, '=');
 	size_t	 i;
@@ -542,8 +531,8 @@ extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
 			return 0;
 		}
 	}
-	if (a->nevars == MAX_EVARS) {
-		cmd_error(ctx, "-e: more than %d variables", MAX_EVARS);
+	if (a->nevars == CMD_MAX_EVARS) {
+		cmd_error(ctx, "-e: more than %d variables", CMD_MAX_EVARS);
 		return -1;
 	}
 	a->evars[a->nevars].name = s;
@@ -552,7 +541,7 @@ extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
 }
 
 static int
-run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
+run_option(struct cmd_ctx *ctx, int c, struct cmd_run_args *a)
 {
 	int	 r;
 
@@ -578,7 +567,7 @@ run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
 }
 
 static int
-run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
+run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct cmd_run_args *a)
 {
 	int	 c;
 
@@ -730,9 +719,148 @@ write_run_json(const char *dir, const char *id, const char *path,
 	return r;
 }
 
+/* The journal's first record: what the run is, to carry it on. */
+static void
+run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
+    struct cmd_run_args *a, const struct playbook *pb,
+    const struct host *const *hosts, size_t n, const struct inventory *inv,
+    const struct rollout_plan *pl)
+{
+	struct json	*w = journal_begin(jn, "run");
+	char		 hex[65], *path;
+	size_t		 i, k;
+
+	(void)ctx;
+	json_kv_int(w, "v", JOURNAL_VERSION);
+	json_kv_str(w, "id", id);
+	json_kv_str(w, "kind", "playbook");
+	path = realpath(a->playbook, NULL);
+	json_kv_str(w, "playbook", path ? path : a->playbook);
+	json_kv_str(w, "playbook_sha256", cmd_sha256_file(path ? path :
+	    a->playbook, hex) == 0 ? hex : NULL);
+	free(path);
+	json_kv_str(w, "name", pb->name);
+	json_key(w, "inventories");
+	json_arr_begin(w);
+	for (i = 0; inv != NULL && i < inv->nsources; i++) {
+		path = realpath(inv->sources[i].path, NULL);
+		json_obj_begin(w);
+		json_kv_str(w, "path", path ? path : inv->sources[i].path);
+		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
+		    inv->sources[i].path, hex) == 0 ? hex : NULL);
+		json_obj_end(w);
+		free(path);
+	}
+	json_arr_end(w);
+	json_kv_str(w, "limit", a->limit);
+	json_key(w, "vars");
+	json_arr_begin(w);
+	for (i = 0; i < a->nevars; i++) {
+		json_obj_begin(w);
+		json_kv_str(w, "name", a->evars[i].name);
+		json_kv_str(w, "value", a->evars[i].value);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	cmd_conn_record(w, &a->conn, a->plugin_path);
+	json_key(w, "hosts");
+	json_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(w);
+		json_kv_str(w, "name", hosts[i]->name);
+		json_kv_str(w, "site", hosts[i]->site);
+		json_kv_str(w, "os", hosts[i]->os);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "steps");
+	json_arr_begin(w);
+	for (i = 0; i < pb->nsteps; i++) {
+		const struct pb_step	*st = &pb->steps[i];
+		const struct pb_action	*ac = st->action ? st->action :
+		    st->on_windows ? st->on_windows : st->on_linux;
+
+		json_obj_begin(w);
+		json_kv_str(w, "name", st->name);
+		json_kv_bool(w, "idempotent", st->idempotent);
+		json_kv_bool(w, "manual", ac != NULL &&
+		    ac->type == PB_MANUAL);
+		if (ac != NULL && ac->type == PB_MANUAL)
+			json_kv_str(w, "owner", ac->owner);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "waves");
+	json_arr_begin(w);
+	for (i = 0; i < pl->nwaves; i++) {
+		json_arr_begin(w);
+		for (k = 0; k < pl->waves[i].n; k++)
+			json_int(w, (int64_t)pl->waves[i].hosts[k]);
+		json_arr_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "numbers");
+	json_arr_begin(w);
+	for (i = 0; i < pl->nwaves; i++)
+		json_int(w, (int64_t)pl->waves[i].number);
+	json_arr_end(w);
+	json_key(w, "gates");
+	json_arr_begin(w);
+	for (i = 1; pb->rollout.pause_manual && i < pl->nwaves; i++) {
+		char	 g[32];
+
+		snprintf(g, sizeof g, "wave %zu", pl->waves[i].number);
+		json_str(w, g);
+	}
+	json_arr_end(w);
+	if (a->rerun_of != NULL)
+		json_kv_str(w, "rerun_of", a->rerun_of);
+	json_kv_int(w, "pid", (int64_t)getpid());
+	json_kv_str(w, "user", cmd_user());
+	journal_end(jn);
+}
+
+/* The link from the first run to a rerun, in the first's journal. */
 static int
-run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
-    const struct host *const *hosts, size_t n)
+rerun_link(struct cmd_ctx *ctx, const struct cmd_run_args *a,
+    const char *id)
+{
+	struct journal	*jn;
+	struct json	*w;
+	char		 why[512];
+	int		 r;
+
+	if ((jn = journal_open(a->rerun_dir, -1, why, sizeof why)) == NULL) {
+		cmd_error(ctx, "%s", why);
+		return -1;
+	}
+	w = journal_begin(jn, "rerun");
+	json_kv_str(w, "id", id);
+	journal_end(jn);
+	if ((r = journal_sync(jn)) != 0)
+		cmd_error(ctx, "cannot write the journal of %s: %s",
+		    a->rerun_of, strerror(r));
+	journal_free(jn);
+	return r != 0 ? -1 : 0;
+}
+
+/* A resumed run's own record. */
+static void
+resume_record(struct journal *jn, const struct cmd_run_args *a)
+{
+	struct json	*w = journal_begin(jn, "resume");
+
+	json_kv_int(w, "pid", (int64_t)getpid());
+	json_kv_str(w, "user", cmd_user());
+	json_kv_bool(w, "force", a->force);
+	json_kv_bool(w, "rerun_unknown", a->rerun_unknown);
+	journal_end(jn);
+}
+
+int
+cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
+    const struct playbook *pb, const struct host *const *hosts, size_t n,
+    const struct inventory *inv)
 {
 	struct run_cli		 c;
 	struct run_opts		 ro;
@@ -740,7 +868,8 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	struct loop		*loop = NULL;
 	struct tp_ctx		*tp = NULL;
 	struct buf		 pass;
-	char			 id[RUNDIR_ID_MAX], why[256];
+	struct journal		*jn = NULL;
+	char			 id[RUNDIR_ID_MAX], why[512];
 	char			*dir = NULL;
 	int			 status = EXIT_USAGE, r;
 
@@ -767,6 +896,22 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	ro.eo = a->conn.eo;
 	ro.plugin_path = a->plugin_path;
 	ro.reboot_settle_ms = -1;
+	if (a->resume != NULL) {
+		/* The journal is open before the run is made: the state it
+		 * takes up reads outputs and marks steps unknown. */
+		snprintf(id, sizeof id, "%s", a->resume->id);
+		dir = xstrdup(a->resume_dir);
+		if ((jn = journal_open(dir, a->resume->good_len, why,
+		    sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		resume_record(jn, a);
+		ro.journal = jn;
+		ro.run_dir = dir;
+		ro.resume = a->resume;
+		ro.rerun_unknown = a->rerun_unknown;
+	}
 	c.run = run_new(loop, tp, &ro, observe, &c, &d);
 	cmd_print_diags(ctx, &d, 20);
 	diags_release(&d);
@@ -777,20 +922,35 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		status = fflush(stdout) == EOF ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
-	if (confirm(ctx, pb, a->yes, n) != 0)
+	if (a->resume == NULL && confirm(ctx, pb, a->yes, n) != 0)
 		goto out;
-	if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
-		cmd_error(ctx, "%s", why);
-		goto out;
+	if (a->resume == NULL) {
+		if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		run_set_dir(c.run, dir);
+		if ((r = write_run_json(dir, id, a->playbook, pb, n,
+		    run_plan(c.run))) != 0) {
+			cmd_error(ctx, "cannot write %s/run.json: %s", dir,
+			    strerror(r));
+			goto out;
+		}
+		if ((jn = journal_open(dir, -1, why, sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		run_record(jn, ctx, id, a, pb, hosts, n, inv, run_plan(c.run));
+		run_set_journal(c.run, jn);
 	}
 	c.id = id;
-	run_set_dir(c.run, dir);
-	if ((r = write_run_json(dir, id, a->playbook, pb, n,
-	    run_plan(c.run))) != 0) {
-		cmd_error(ctx, "cannot write %s/run.json: %s", dir,
+	if ((r = journal_sync(jn)) != 0) {
+		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
 		    strerror(r));
 		goto out;
 	}
+	if (a->rerun_of != NULL && rerun_link(ctx, a, id) != 0)
+		goto out;
 	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
@@ -857,6 +1017,13 @@ out:
 	if (c.json)
 		json_release(&c.j);
 	run_free(c.run);
+	if (jn != NULL && journal_sync(jn) != 0 && status != EXIT_USAGE) {
+		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
+		    strerror(journal_error(jn)));
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
+	journal_free(jn);
 	tp_ctx_free(tp);
 	loop_free(loop);
 	free(c.changed);
@@ -872,7 +1039,8 @@ out:
 static int
 run_main(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct run_args		 a;
+	struct cmd_run_args	 a;
+	struct run_var		 evars[CMD_MAX_EVARS];
 	struct playbook		*pb = NULL;
 	struct inventory	*inv = NULL;
 	struct diags		 d = DIAGS_INIT;
@@ -881,6 +1049,7 @@ run_main(struct cmd_ctx *ctx, int argc, char **argv)
 	int			 r;
 
 	memset(&a, 0, sizeof(a));
+	a.evars = evars;
 	if ((r = run_parse(ctx, argc, argv, &a)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (playbook_load_file(a.playbook, &pb, &d) != 0) {
@@ -896,7 +1065,7 @@ run_main(struct cmd_ctx *ctx, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = targets(ctx, inv, pb, a.limit, &hosts, &n);
 	if (r == EXIT_OK)
-		r = run_it(ctx, &a, pb, hosts, n);
+		r = cmd_run_playbook(ctx, &a, pb, hosts, n, inv);
 	free(hosts);
 	inventory_free(inv);
 	playbook_free(pb);

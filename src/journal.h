@@ -20,7 +20,8 @@
  *		 connect_timeout_ms, retries, retry_delay_ms, max_output,
  *		 accept_new, plugin_path, seed}, hosts [{name, site, os}],
  *		 steps [{name, idempotent, manual, owner}], waves [[host]],
- *		 gates ["wave N"], rerun_of (an id, or absent), pid, user
+ *		 numbers [the waves' numbers: 0 is the canary], gates
+ *		 ["wave N"], rerun_of (an id, or absent), pid, user
  *	wave	 wave (index): a wave starts
  *	start	 h, s, try: a step starts on a host (fsynced before the
  *		 step touches the host)
@@ -165,6 +166,7 @@ struct jstepdef {
 struct jwave {
 	size_t		*hosts;		/* indexes into run's hosts */
 	size_t		 n;
+	size_t		 number;	/* 0: the canary; then 1, 2, ... */
 	int64_t		 start_at;	/* 0: not started */
 };
 
