@@ -225,5 +225,19 @@ struct cmd_run_args {
 int	 cmd_run_playbook(struct cmd_ctx *, struct cmd_run_args *,
 	    const struct playbook *, const struct host *const *hosts,
 	    size_t n, const struct inventory *);
+/*
+ * For a run made again from jr: its playbook (*pbp), its inventories
+ * (*invp; those of -i when given), its -e, limit and plugin path into a.
+ * strict: a playbook or inventory that changed since is an error (else
+ * a warning).  Returns an exit status; the caller frees what was set.
+ */
+int	 cmd_run_reload(struct cmd_ctx *, const struct jrun *,
+	    struct cmd_run_args *, bool strict, struct playbook **,
+	    struct inventory **);
+/* jr's hosts (those want[i], or all when want is NULL) in the inventory,
+ * in the journal's order; EXIT_USAGE when one is gone. */
+int	 cmd_run_hosts(struct cmd_ctx *, const struct inventory *,
+	    const struct jrun *, const bool *want, const struct host ***,
+	    size_t *);
 
 #endif

@@ -16,7 +16,10 @@
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_inventory_entry,
+	&cmd_rerun_entry,
+	&cmd_resume_entry,
 	&cmd_run_entry,
+	&cmd_runs_entry,
 	&cmd_signoff_entry,
 	&cmd_version_entry,
 };

@@ -141,6 +141,8 @@ on_json(struct run_cli *c, const struct run_event *ev)
 		json_kv_str(&c->j, "status", host_status_name(ev->status));
 		json_kv_bool(&c->j, "changed", c->changed[ev->host_index]);
 		json_kv_int(&c->j, "duration_ms", ev->duration_ms);
+		if (ev->restored)
+			json_kv_bool(&c->j, "restored", true);
 		break;
 	case RUN_WAVE_DONE:
 		json_event(c, "wave_done");
@@ -339,6 +341,15 @@ observe(const struct run_event *ev, void *arg)
 	case RUN_HOST_DONE:
 		if (w == NULL)
 			break;
+		if (ev->restored) {
+			/* Done before a resume: counted in its wave. */
+			w->hosts = ev->wave->n;
+			c->changed[ev->host_index] = ev->changed;
+			if (ev->skipped)
+				c->last[ev->host_index] = STEP_SKIPPED;
+			else
+				c->last[ev->host_index] = STEP_OK;
+		}
 		count(c, w, ev);
 		count(c, site_row(c, ev->host->site), ev);
 		break;
@@ -896,6 +907,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 	ro.eo = a->conn.eo;
 	ro.plugin_path = a->plugin_path;
 	ro.reboot_settle_ms = -1;
+	ro.fit_canary = a->rerun_of != NULL;
 	if (a->resume != NULL) {
 		/* The journal is open before the run is made: the state it
 		 * takes up reads outputs and marks steps unknown. */
@@ -943,6 +955,12 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 		run_record(jn, ctx, id, a, pb, hosts, n, inv, run_plan(c.run));
 		run_set_journal(c.run, jn);
 	}
+	if (a->resume != NULL && (r = write_run_json(dir, id, a->playbook,
+	    pb, n, run_plan(c.run))) != 0) {
+		cmd_error(ctx, "cannot write %s/run.json: %s", dir,
+		    strerror(r));
+		goto out;
+	}
 	c.id = id;
 	if ((r = journal_sync(jn)) != 0) {
 		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
@@ -986,13 +1004,16 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 		json_event(&c, "run");
 		json_kv_str(&c.j, "playbook", pb->name);
 		json_kv_str(&c.j, "dir", dir);
+		json_kv_bool(&c.j, "resumed", a->resume != NULL);
+		if (a->rerun_of != NULL)
+			json_kv_str(&c.j, "rerun_of", a->rerun_of);
 		json_kv_int(&c.j, "hosts", (int64_t)n);
 		json_kv_int(&c.j, "waves", (int64_t)c.nrows);
 		json_line(&c);
 	} else if (ctx->verbose >= 0) {
-		printf("run %s: playbook %s on %zu host%s in %zu wave%s\n",
-		    id, pb->name, n, cmd_plural(n), c.nrows,
-		    cmd_plural(c.nrows));
+		printf("%s %s: playbook %s on %zu host%s in %zu wave%s\n",
+		    a->resume ? "resuming run" : "run", id, pb->name, n,
+		    cmd_plural(n), c.nrows, cmd_plural(c.nrows));
 		fflush(stdout);
 	}
 	run_start(c.run);
@@ -1113,3 +1134,106 @@ const struct cmd_entry cmd_run_entry = {
 	    "behaviour",
 	.exec = run_main,
 };
+
+/*
+ * Runs made again from a journal: resume and rerun.
+ */
+
+/* Whether path still has the digest the run recorded; warns or fails. */
+static int
+same_file(struct cmd_ctx *ctx, const char *what, const char *path,
+    const char *sha, const char *id, bool strict)
+{
+	char	 hex[65];
+	int	 e;
+
+	if (sha == NULL)
+		return 0;
+	if ((e = cmd_sha256_file(path, hex)) != 0) {
+		cmd_error(ctx, "cannot read the %s %s: %s", what, path,
+		    strerror(e));
+		return -1;
+	}
+	if (strcmp(hex, sha) == 0)
+		return 0;
+	if (strict) {
+		cmd_error(ctx, "the %s %s changed since run %s started: give "
+		    "--force to carry on with it as it is now", what, path, id);
+		return -1;
+	}
+	if (ctx->verbose >= 0)
+		fprintf(stderr, "lifeboat: the %s %s changed since run %s; "
+		    "this run uses it as it is now\n", what, path, id);
+	return 0;
+}
+
+int
+cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
+    struct cmd_run_args *a, bool strict, struct playbook **pbp,
+    struct inventory **invp)
+{
+	struct diags	 d = DIAGS_INIT;
+	size_t		 i;
+	int		 r;
+
+	*pbp = NULL;
+	*invp = NULL;
+	if (jr->playbook == NULL || strcmp(jr->kind, "playbook") != 0) {
+		cmd_error(ctx, "run %s is not a playbook run", jr->id);
+		return EXIT_USAGE;
+	}
+	a->playbook = jr->playbook;
+	a->limit = jr->limit;
+	a->plugin_path = jr->plugin_path;
+	for (i = 0; i < jr->nvars && i < CMD_MAX_EVARS; i++) {
+		a->evars[i].name = jr->var_names[i];
+		a->evars[i].value = jr->var_values[i];
+	}
+	a->nevars = i;
+	if (same_file(ctx, "playbook", jr->playbook, jr->playbook_sha256,
+	    jr->id, strict) != 0)
+		return EXIT_USAGE;
+	if (ctx->ninventories == 0) {
+		ctx->inventories = (const char **)jr->inv_paths;
+		ctx->ninventories = jr->ninv;
+		for (i = 0; i < jr->ninv; i++)
+			if (same_file(ctx, "inventory", jr->inv_paths[i],
+			    jr->inv_sha256[i], jr->id, strict) != 0)
+				return EXIT_USAGE;
+	}
+	if (playbook_load_file(jr->playbook, pbp, &d) != 0) {
+		cmd_print_diags(ctx, &d, 50);
+		diags_release(&d);
+		return EXIT_USAGE;
+	}
+	diags_release(&d);
+	r = cmd_load_inventory(ctx, invp, &d);
+	cmd_print_diags(ctx, &d, 10);
+	diags_release(&d);
+	return r;
+}
+
+int
+cmd_run_hosts(struct cmd_ctx *ctx, const struct inventory *inv,
+    const struct jrun *jr, const bool *want, const struct host ***hostsp,
+    size_t *np)
+{
+	const struct host	**hosts;
+	size_t			 i, n = 0;
+
+	hosts = xcalloc(jr->nhosts ? jr->nhosts : 1, sizeof(*hosts));
+	for (i = 0; i < jr->nhosts; i++) {
+		if (want != NULL && !want[i])
+			continue;
+		if ((hosts[n++] = inventory_host(inv, jr->hosts[i].name)) ==
+		    NULL) {
+			cmd_error(ctx, "host %s of run %s is not in the "
+			    "inventory any more", jr->hosts[i].name, jr->id);
+			free(hosts);
+			return EXIT_USAGE;
+		}
+	}
+	*hostsp = hosts;
+	*np = n;
+	return EXIT_OK;
+}

@@ -725,3 +725,29 @@ journal_state(const char *dir, const struct jrun *run)
 	free(path);
 	return held ? "running" : "interrupted";
 }
+
+const char *
+journal_host_state(const struct jrun *run, size_t h)
+{
+	const struct jhost	*jh = &run->hosts[h];
+
+	if (jh->done && jh->status != NULL)
+		return jh->status;
+	if (journal_host_step(run, h) != JNONE)
+		return "in progress";
+	if (run->ended || run->halted)
+		return "not run";
+	return "pending";
+}
+
+size_t
+journal_host_step(const struct jrun *run, size_t h)
+{
+	const struct jhost	*jh = &run->hosts[h];
+	size_t			 s, last = JNONE;
+
+	for (s = 0; s < run->nsteps; s++)
+		if (jh->steps[s].state != JS_NONE)
+			last = s;
+	return last;
+}

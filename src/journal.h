@@ -261,6 +261,16 @@ void		 journal_run_release(struct jrun *);
  */
 int		 journal_read_output(const char *dir, const struct jout *,
 		    struct buf *b);
+/*
+ * Host h's state in words: its status when it is done ("ok", "failed",
+ * "unreachable", "cancelled", "unknown"); "in progress" when a step of it
+ * started and has not ended, or it has ended some; "not run" when the run
+ * ended or halted before its wave; "pending" otherwise.
+ */
+const char	*journal_host_state(const struct jrun *, size_t h);
+/* The step host h is at or ended on: the last one with a record, or
+ * JNONE. */
+size_t		 journal_host_step(const struct jrun *, size_t h);
 /* The run's overall state: "running" (no done record and the lock is
  * held), "interrupted" (no done record, no one holds the lock), or
  * "done". */

@@ -204,9 +204,11 @@ emit(struct run *run, struct run_event *ev)
 	if (run->engine != NULL)
 		run->stats.running = engine_stats(run->engine)->running;
 	ev->stats = &run->stats;
-	ev->nwave = run->wave;
-	if (run->wave < run->plan.nwaves)
-		ev->wave = &run->plan.waves[run->wave];
+	if (ev->wave == NULL) {
+		ev->nwave = run->wave;
+		if (run->wave < run->plan.nwaves)
+			ev->wave = &run->plan.waves[run->wave];
+	}
 	if (run->observer != NULL)
 		run->observer(ev, run->arg);
 }
@@ -2128,6 +2130,34 @@ resume_state(struct run *run)
 				run->resume_wave = w;
 }
 
+/* The hosts done before, for the observer's tables. */
+static void
+restored_events(struct run *run)
+{
+	struct run_event	 ev;
+	struct rhost		*h;
+	size_t			 w, i;
+
+	for (w = 0; w < run->plan.nwaves; w++) {
+		for (i = 0; i < run->plan.waves[w].n; i++) {
+			h = &run->hosts[run->plan.waves[w].hosts[i]];
+			if (!h->finished)
+				continue;
+			memset(&ev, 0, sizeof(ev));
+			ev.type = RUN_HOST_DONE;
+			ev.wave = &run->plan.waves[w];
+			ev.nwave = w;
+			ev.host = h->h;
+			ev.host_index = h->idx;
+			ev.status = h->status;
+			ev.restored = true;
+			ev.changed = h->changed;
+			ev.skipped = h->status == HOST_OK && !h->ran;
+			emit(run, &ev);
+		}
+	}
+}
+
 /* The first turn of a resumed run. */
 static void
 resume_start(struct run *run)
@@ -2137,6 +2167,7 @@ resume_start(struct run *run)
 	struct run_event	 ev;
 	char			 why[ROLLOUT_WHY_MAX];
 
+	restored_events(run);
 	if (w == NONE) {
 		run_finish(run);
 		return;
@@ -2346,9 +2377,10 @@ struct run *
 run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
     run_observer_fn *observer, void *arg, struct diags *d)
 {
-	struct run	*run;
-	size_t		 i, before = d->nerrors, ns = opt->pb->nsteps;
-	struct rhost	*h;
+	struct run		*run;
+	struct rollout_opts	 ro;
+	size_t			 i, before = d->nerrors, ns = opt->pb->nsteps;
+	struct rhost		*h;
 
 	run = xcalloc(1, sizeof(*run));
 	run->loop = loop;
@@ -2407,8 +2439,11 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	check_windows(run, d);
 	for (i = 0; i < ns; i++)
 		setup_step(run, i, d);
+	ro = run->pb->rollout.plan;
+	if (opt->fit_canary && ro.canary > opt->nhosts)
+		ro.canary = opt->nhosts;
 	if (d->nerrors == before && rollout_plan(opt->hosts, opt->nhosts,
-	    &run->pb->rollout.plan, &run->plan, d) == 0)
+	    &ro, &run->plan, d) == 0)
 		run->stats.waves = run->plan.nwaves;
 	if (d->nerrors == before && opt->resume != NULL &&
 	    (opt->resume->nhosts != opt->nhosts ||

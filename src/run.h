@@ -101,6 +101,9 @@ struct run_opts {
 	 */
 	const struct jrun	*resume;
 	bool			 rerun_unknown;
+	/* A canary larger than the run (a rerun of a few hosts) shrinks
+	 * to the run, rather than being an error. */
+	bool			 fit_canary;
 };
 
 enum run_event_type {
@@ -147,6 +150,11 @@ struct run_event {
 	int64_t			 duration_ms;
 	int64_t			 pause_ms;
 	const struct run_stats	*stats;
+	/* RUN_HOST_DONE of a resume: the host ended before it (wave is
+	 * its own, changed and skipped say how it went). */
+	bool			 restored;
+	bool			 changed;
+	bool			 skipped;
 };
 
 typedef void run_observer_fn(const struct run_event *, void *arg);
