@@ -343,19 +343,31 @@ static const struct option runs_long[] = {
 static int
 runs_main(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	const char	*sub;
+	const char	*sub, *ops[3];
+	size_t		 nops = 0;
 	int		 c;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", runs_long)) != -1) {
-		if (c == 'h')
-			return cmd_usage(&cmd_runs_entry, NULL, true);
-		return EXIT_USAGE;
+	/* Options may stand before and after the operands too
+	 * ("runs show --json last"). */
+	for (;;) {
+		while ((c = cmd_getopt(ctx, argc, argv, "", runs_long)) !=
+		    -1) {
+			if (c == 'h')
+				return cmd_usage(&cmd_runs_entry, NULL, true);
+			return EXIT_USAGE;
+		}
+		if (optind >= argc)
+			break;
+		if (nops < 3)
+			ops[nops] = argv[optind];
+		nops++;
+		optind++;
 	}
-	sub = optind < argc ? argv[optind++] : "list";
-	if (strcmp(sub, "list") == 0 && optind == argc)
+	sub = nops > 0 ? ops[0] : "list";
+	if (strcmp(sub, "list") == 0 && nops <= 1)
 		return runs_list(ctx);
-	if (strcmp(sub, "show") == 0 && optind == argc - 1)
-		return runs_show(ctx, argv[optind]);
+	if (strcmp(sub, "show") == 0 && nops == 2)
+		return runs_show(ctx, ops[1]);
 	if (strcmp(sub, "show") == 0)
 		cmd_error(ctx, "runs show: one run id (or 'last')");
 	else if (strcmp(sub, "list") == 0)
