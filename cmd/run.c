@@ -1194,7 +1194,11 @@ cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
 	    jr->id, strict) != 0)
 		return EXIT_USAGE;
 	if (ctx->ninventories == 0) {
-		ctx->inventories = (const char **)jr->inv_paths;
+		/* The array is main()'s to free, the paths jr's. */
+		ctx->inventories = xcalloc(jr->ninv,
+		    sizeof(*ctx->inventories));
+		for (i = 0; i < jr->ninv; i++)
+			ctx->inventories[i] = jr->inv_paths[i];
 		ctx->ninventories = jr->ninv;
 		for (i = 0; i < jr->ninv; i++)
 			if (same_file(ctx, "inventory", jr->inv_paths[i],
