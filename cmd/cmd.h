@@ -240,4 +240,22 @@ int	 cmd_run_hosts(struct cmd_ctx *, const struct inventory *,
 	    const struct jrun *, const bool *want, const struct host ***,
 	    size_t *);
 
+/*
+ * Exec runs (cmd/exec.c), from the journal jr of run directory dir.
+ * cmd_exec_resume() carries it on: hosts that ended are not run again,
+ * those never started are, and those that started and did not end are
+ * run again when rerun_unknown (or a yes at a terminal), else marked
+ * unknown.  An inventory that changed is refused unless force.
+ * cmd_exec_rerun() runs its command again as a new run over the hosts
+ * want[i] (in the inventory, which may have changed), linked both ways;
+ * check prints what it would run and runs nothing.  conn: the options,
+ * the run's merged with the command line's.  Both return an exit status.
+ */
+int	 cmd_exec_resume(struct cmd_ctx *, const struct jrun *,
+	    const char *dir, const struct cmd_conn *, bool rerun_unknown,
+	    bool force);
+int	 cmd_exec_rerun(struct cmd_ctx *, const struct jrun *,
+	    const char *dir, const bool *want, const struct cmd_conn *,
+	    bool check);
+
 #endif

@@ -2,7 +2,8 @@
  * lifeboat rerun RUN_ID --failed|--unreachable|--succeeded: a new run of
  * the same playbook, with the same variables and options, over exactly
  * the hosts of the first run that ended that way.  Each journal names
- * the other (rerun_of in the new, a rerun record in the first).
+ * the other (rerun_of in the new, a rerun record in the first).  An
+ * exec run's command is run again the same way, by cmd_exec_rerun().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,10 @@ rerun_main(struct cmd_ctx *ctx, int argc, char **argv)
 		a.conn.eo.command_timeout_ms = given.eo.command_timeout_ms;
 	a.conn.ask_pass = given.ask_pass;
 	a.conn.to.accept_new_host_keys |= given.to.accept_new_host_keys;
+	if (strcmp(jr.kind, "exec") == 0) {
+		r = cmd_exec_rerun(ctx, &jr, dir, want, &a.conn, a.check);
+		goto out;
+	}
 	if ((r = cmd_run_reload(ctx, &jr, &a, false, &pb, &inv)) != EXIT_OK)
 		goto out;
 	if ((r = cmd_run_hosts(ctx, inv, &jr, want, &hosts, &n)) != EXIT_OK)
@@ -186,9 +191,10 @@ const struct cmd_entry cmd_rerun_entry = {
 	.usage = "rerun RUN_ID --failed|--unreachable|--succeeded [--check] "
 	    "[--yes]",
 	.summary =
-	    "Runs the playbook of RUN_ID again, with its variables and "
-	    "options, over exactly\nthe hosts that ended that way (the "
-	    "options add up).  Each run's journal names\nthe other.\n"
+	    "Runs the playbook (or the exec command) of RUN_ID again, with "
+	    "its variables and\noptions, over exactly the hosts that ended "
+	    "that way (the options add up).\nEach run's journal names the "
+	    "other.\n"
 	    "\n"
 	    "      --failed             hosts that failed, or were left "
 	    "unknown by a resume\n"

@@ -6,6 +6,7 @@
  * again when the playbook declares it idempotent, or with
  * --rerun-unknown (asked at a terminal); otherwise it is marked unknown.
  * The playbook and inventories must be as they were, unless --force.
+ * An exec run is carried on the same way, by cmd_exec_resume().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -189,6 +190,12 @@ resume_main(struct cmd_ctx *ctx, int argc, char **argv)
 	if (strcmp(journal_state(dir, &jr), "running") == 0) {
 		cmd_error(ctx, "run %s is in progress (pid %jd)", jr.id,
 		    (intmax_t)jr.pid);
+		goto out;
+	}
+	if (strcmp(jr.kind, "exec") == 0) {
+		merge_conn(&a.conn, &jr);
+		r = cmd_exec_resume(ctx, &jr, dir, &a.conn, a.rerun_unknown,
+		    a.force);
 		goto out;
 	}
 	if ((r = cmd_run_reload(ctx, &jr, &a, !a.force, &pb, &inv)) !=

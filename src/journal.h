@@ -21,7 +21,9 @@
  *		 accept_new, plugin_path, seed}, hosts [{name, site, os}],
  *		 steps [{name, idempotent, manual, owner}], waves [[host]],
  *		 numbers [the waves' numbers: 0 is the canary], gates
- *		 ["wave N"], rerun_of (an id, or absent), pid, user
+ *		 ["wave N"], rerun_of (an id, or absent), pid, user.
+ *		 An exec run has one step, "command", one wave of every
+ *		 host numbered 1, and its PATTERN as limit.
  *	wave	 wave (index): a wave starts
  *	start	 h, s, try: a step starts on a host (fsynced before the
  *		 step touches the host)
