@@ -131,7 +131,7 @@ get_index(struct jload *l, const struct ynode *rec, const char *key,
 		return r;
 	if (v < 0 || (uint64_t)v >= max)
 		return bad(l, ynode_get(rec, key), "'%s' %" PRId64 " is out "
-		    "of range (0 to %zu)", key, v, max ? max - 1 : 0);
+		    "of range (the run has %zu)", key, v, max);
 	*out = (size_t)v;
 	return 0;
 }
