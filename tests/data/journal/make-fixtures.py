@@ -109,7 +109,8 @@ def playbook(name, run_id, crash):
           limit="ams,fra", vars=[{"name": "driver_dir",
                                    "value": "/opt/driver"}],
           options=options(), hosts=HOSTS, steps=STEPS,
-          waves=[[0, 1], [2, 3], [4, 5]], gates=["wave 1", "wave 2"],
+          waves=[[0, 1], [2, 3], [4, 5]], numbers=[0, 1, 2],
+          gates=["wave 1", "wave 2"],
           rerun_of=None, pid=4242, user="alice")
     r.rec("wave", s(1), wave=0)
     for h in (0, 1):
@@ -137,7 +138,8 @@ def playbook(name, run_id, crash):
           sha256="c3" * 32)
     r.rec("start", s(21.3), h=0, s=3, try_=1)
     r.end(s(23.3), 0, 3, "ok", rc=0, ms=2000,
-          stdout="driver-agent.service: active (running)\n",
+          stdout="driver-agent.service: active (running), "
+                 "token tok-Beta-2\n",
           kv={"waited_s": "2"})
     r.rec("host", s(23.3), h=0, status="ok", changed=True, ms=22300)
     r.rec("pause", s(23.4), ms=0, next=1)
@@ -210,7 +212,8 @@ def exec_run():
                  {"name": "lab1", "site": None, "os": None}],
           steps=[{"name": "uptime", "idempotent": False, "manual": False,
                   "owner": None}],
-          waves=[[0, 1, 2]], gates=[], rerun_of=PB_ID, pid=5151,
+          waves=[[0, 1, 2]], numbers=[1], gates=[], rerun_of=PB_ID,
+          pid=5151,
           user="carol")
     r.rec("wave", t + 1, wave=0)
     for h in range(3):
@@ -245,7 +248,8 @@ def crashed():
                   "owner": None},
                  {"name": "patch", "idempotent": False, "manual": False,
                   "owner": None}],
-          waves=[[0, 1], [2]], gates=[], rerun_of=None, pid=6161,
+          waves=[[0, 1], [2]], numbers=[0, 1], gates=[], rerun_of=None,
+          pid=6161,
           user="dave")
     r.rec("wave", t + 1, wave=0)
     for h in (0, 1):
