@@ -215,9 +215,9 @@ run_info(struct rep *r)
 	kv(r, "result", buf_str(&b));
 	buf_reset(&b);
 	buf_addf(&b, "%zu in %zu wave%s, %zu site%s; %zu step%s",
-	    run->nhosts, run->nwaves, run->nwaves == 1 ? "" : "s", r->nsites,
-	    r->nsites == 1 ? "" : "s", run->nsteps, run->nsteps == 1 ? "" :
-	    "s");
+	    run->nhosts, run->nwaves, run->nwaves == 1 ? "" : "s",
+	    r->nrealsites, r->nrealsites == 1 ? "" : "s", run->nsteps,
+	    run->nsteps == 1 ? "" : "s");
 	kv(r, "hosts", buf_str(&b));
 	buf_reset(&b);
 	buf_addf(&b, "%zu", run->resumes);

@@ -70,7 +70,8 @@ struct rep {
 	struct rtally		*waves;		/* nwaves, then "no wave" */
 	const char		**sites;	/* in order of first host */
 	struct rtally		*site_tally;
-	size_t			 nsites;
+	size_t			 nsites;	/* "-" (no site) among them */
+	size_t			 nrealsites;	/* not counting "-" */
 	size_t			*fail;		/* hosts, in wave order */
 	size_t			 nfail;
 	unsigned char		*outst;		/* enum rout_state each */
@@ -108,7 +109,7 @@ void		 rep_excerpt_release(struct rexcerpt *);
 
 /* "2026-11-21T14:30:05Z", or "-" for 0. */
 void		 rep_time(int64_t ms, char *, size_t);
-/* "0.2s", "1m05s", "2h01m05s"; "-" below 0. */
+/* "38ms", "2.5s", "1m05s", "2h01m05s"; "-" below 0. */
 void		 rep_dur(int64_t ms, char *, size_t);
 /* "wave 0 (canary)" (several waves), "wave 3", "no wave". */
 void		 rep_wave_name(const struct rep *, size_t w, char *, size_t);

@@ -116,7 +116,7 @@ run_info(struct rep *r, struct json *j)
 	str(r, j, "halt_reason", run->halt_reason);
 	json_kv_int(j, "hosts", (int64_t)run->nhosts);
 	json_kv_int(j, "waves", (int64_t)run->nwaves);
-	json_kv_int(j, "sites", (int64_t)r->nsites);
+	json_kv_int(j, "sites", (int64_t)r->nrealsites);
 	json_kv_int(j, "steps", (int64_t)run->nsteps);
 	json_kv_int(j, "resumes", (int64_t)run->resumes);
 	str(r, j, "rerun_of", run->rerun_of);

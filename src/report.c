@@ -206,6 +206,8 @@ rep_dur(int64_t ms, char *s, size_t len)
 
 	if (ms < 0)
 		snprintf(s, len, "-");
+	else if (ms < 1000)
+		snprintf(s, len, "%" PRId64 "ms", ms);
 	else if (ms < 60000)
 		snprintf(s, len, "%.1fs", (double)ms / 1000);
 	else if ((sec = ms / 1000) < 3600)
@@ -553,6 +555,8 @@ site_tally(struct rep *r, const char *site)
 	r->site_tally = xreallocarray(r->site_tally, r->nsites + 1,
 	    sizeof(*r->site_tally));
 	r->sites[r->nsites] = site;
+	if (strcmp(site, "-") != 0)
+		r->nrealsites++;
 	memset(&r->site_tally[r->nsites], 0, sizeof(*r->site_tally));
 	return &r->site_tally[r->nsites++];
 }
