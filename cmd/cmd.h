@@ -48,7 +48,10 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_inventory_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_rerun_entry;
+extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_signoff_entry;
 extern const struct cmd_entry cmd_verify_bundle_entry;
 extern const struct cmd_entry cmd_version_entry;
@@ -169,5 +172,74 @@ enum {
 /* Takes option c (optarg) if it is one of CMD_CONN_LONG: 0, -1 after a
  * message, or 1 when c is not one of them. */
 int	 cmd_conn_option(struct cmd_ctx *, int c, struct cmd_conn *);
+
+/*
+ * Runs and their journals (journal.h).
+ */
+struct json;
+struct jrun;
+struct playbook;
+struct run_var;
+
+/* The "options" of a run record, and back. */
+void	 cmd_conn_record(struct json *, const struct cmd_conn *,
+	    const char *plugin_path);
+void	 cmd_conn_from_run(struct cmd_conn *, const struct jrun *);
+/*
+ * Finds run id ("last": the latest) and reads its journal: *dirp (to
+ * free) and *jr (release with journal_run_release()).  Prints one line
+ * and returns EXIT_USAGE when it cannot.
+ */
+int	 cmd_load_run(struct cmd_ctx *, const char *id, char **dirp,
+	    struct jrun *jr);
+/* The login name, for records. */
+const char *cmd_user(void);
+/* SHA-256 of a file's bytes as hex into hex[65]; 0 or an errno value. */
+int	 cmd_sha256_file(const char *path, char *hex);
+
+#define CMD_MAX_EVARS	256
+
+/* What run, resume and rerun share (cmd/run.c). */
+struct cmd_run_args {
+	struct cmd_conn		 conn;
+	bool			 check;
+	bool			 yes;
+	const char		*playbook;
+	const char		*limit;
+	const char		*plugin_path;
+	struct run_var		*evars;		/* CMD_MAX_EVARS */
+	size_t			 nevars;
+	/* resume: the run carried on, its directory and journal state */
+	const struct jrun	*resume;
+	const char		*resume_dir;
+	bool			 rerun_unknown;
+	bool			 force;
+	/* rerun: the first run's id and directory */
+	const char		*rerun_of;
+	const char		*rerun_dir;
+};
+
+/*
+ * Runs pb over hosts (the inventory's, kept by the caller) as a, with a
+ * journal in a new run directory, or in resume_dir.  Returns an exit
+ * status.
+ */
+int	 cmd_run_playbook(struct cmd_ctx *, struct cmd_run_args *,
+	    const struct playbook *, const struct host *const *hosts,
+	    size_t n, const struct inventory *);
+/*
+ * For a run made again from jr: its playbook (*pbp), its inventories
+ * (*invp; those of -i when given), its -e, limit and plugin path into a.
+ * strict: a playbook or inventory that changed since is an error (else
+ * a warning).  Returns an exit status; the caller frees what was set.
+ */
+int	 cmd_run_reload(struct cmd_ctx *, const struct jrun *,
+	    struct cmd_run_args *, bool strict, struct playbook **,
+	    struct inventory **);
+/* jr's hosts (those want[i], or all when want is NULL) in the inventory,
+ * in the journal's order; EXIT_USAGE when one is gone. */
+int	 cmd_run_hosts(struct cmd_ctx *, const struct inventory *,
+	    const struct jrun *, const bool *want, const struct host ***,
+	    size_t *);
 
 #endif

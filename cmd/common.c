@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +22,18 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "buf.h"
 #include "cmd.h"
 #include "diag.h"
 #include "engine.h"
 #include "errors.h"
 #include "inventory.h"
+#include "journal.h"
 #include "json.h"
 #include "pattern.h"
+#include "rundir.h"
 #include "xmalloc.h"
 
 void
@@ -543,4 +549,123 @@ cmd_progress_clear(struct cmd_progress *p)
 		fputs("\r\033[K", stderr);
 		p->shown = false;
 	}
+}
+
+/*
+ * Runs and their journals.
+ */
+
+void
+cmd_conn_record(struct json *w, const struct cmd_conn *c,
+    const char *plugin_path)
+{
+	json_key(w, "options");
+	json_obj_begin(w);
+	json_kv_int(w, "fanout", c->eo.fanout);
+	json_kv_int(w, "per_site", c->eo.per_site);
+	json_kv_int(w, "timeout_ms", c->eo.command_timeout_ms);
+	json_kv_int(w, "connect_timeout_ms", c->to.connect_timeout_ms);
+	json_kv_int(w, "retries", c->eo.retries);
+	json_kv_int(w, "retry_delay_ms", c->eo.retry_delay_ms);
+	json_kv_int(w, "max_output", (int64_t)c->to.out_cap);
+	json_kv_int(w, "seed", (int64_t)c->to.seed);
+	json_kv_bool(w, "accept_new", c->to.accept_new_host_keys);
+	json_kv_str(w, "plugin_path", plugin_path);
+	json_obj_end(w);
+}
+
+void
+cmd_conn_from_run(struct cmd_conn *c, const struct jrun *jr)
+{
+	c->eo.fanout = (unsigned)jr->fanout;
+	c->eo.per_site = (unsigned)jr->per_site;
+	c->eo.command_timeout_ms = jr->timeout_ms;
+	c->to.connect_timeout_ms = jr->connect_timeout_ms;
+	c->eo.retries = (unsigned)jr->retries;
+	c->eo.retry_delay_ms = jr->retry_delay_ms;
+	c->to.out_cap = (size_t)jr->max_output;
+	c->to.seed = (uint64_t)jr->seed;
+	c->to.accept_new_host_keys = jr->accept_new;
+}
+
+int
+cmd_load_run(struct cmd_ctx *ctx, const char *id, char **dirp,
+    struct jrun *jr)
+{
+	struct journal_error	 err;
+	char			 why[512], **ids = NULL;
+	size_t			 n = 0, i;
+	int			 r;
+
+	*dirp = NULL;
+	memset(jr, 0, sizeof(*jr));
+	if (strcmp(id, "last") == 0) {
+		if ((r = rundir_list(&ids, &n)) != 0 || n == 0) {
+			cmd_error(ctx, "no runs yet%s%s", r ? ": " : "",
+			    r ? strerror(r) : "");
+			free(ids);
+			return EXIT_USAGE;
+		}
+		*dirp = rundir_find(ids[n - 1], why, sizeof why);
+		for (i = 0; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	} else
+		*dirp = rundir_find(id, why, sizeof why);
+	if (*dirp == NULL) {
+		cmd_error(ctx, "%s", why);
+		return EXIT_USAGE;
+	}
+	if (journal_load(*dirp, jr, &err) != 0) {
+		if (err.line > 0)
+			cmd_error(ctx, "%s:%zu:%zu: %s", err.file, err.line,
+			    err.col, err.msg);
+		else
+			cmd_error(ctx, "%s: %s", err.file, err.msg);
+		free(*dirp);
+		*dirp = NULL;
+		return EXIT_USAGE;
+	}
+	if (jr->torn_len > 0 && ctx->verbose >= 0)
+		fprintf(stderr, "lifeboat: %s: %jd bytes after the last whole "
+		    "record (line %zu) are torn and left out\n", err.file,
+		    (intmax_t)jr->torn_len, jr->records + 1);
+	return EXIT_OK;
+}
+
+const char *
+cmd_user(void)
+{
+	const char	*u = getenv("USER");
+	struct passwd	*pw;
+
+	if (u != NULL && u[0] != '\0')
+		return u;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_name;
+	return "?";
+}
+
+int
+cmd_sha256_file(const char *path, char *hex)
+{
+	crypto_hash_sha256_state	 s;
+	unsigned char			 md[crypto_hash_sha256_BYTES];
+	unsigned char			 b[65536];
+	ssize_t				 n;
+	int				 fd, e;
+
+	hex[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	crypto_hash_sha256_init(&s);
+	while ((n = read(fd, b, sizeof b)) > 0)
+		crypto_hash_sha256_update(&s, b, (unsigned long long)n);
+	e = n < 0 ? errno : 0;
+	close(fd);
+	if (e != 0)
+		return e;
+	crypto_hash_sha256_final(&s, md);
+	sodium_bin2hex(hex, 65, md, sizeof md);
+	return 0;
 }

@@ -21,6 +21,7 @@
 #include "errors.h"
 #include "hostrange.h"
 #include "inventory.h"
+#include "journal.h"
 #include "json.h"
 #include "loop.h"
 #include "playbook.h"
@@ -30,7 +31,6 @@
 #include "xmalloc.h"
 
 #define PROGRESS_MS	200
-#define MAX_EVARS	256
 
 struct wave_row {
 	size_t	 hosts;
@@ -40,17 +40,6 @@ struct wave_row {
 	size_t	 unreachable;
 	size_t	 skipped;
 	size_t	 cancelled;
-};
-
-struct run_args {
-	struct cmd_conn		 conn;
-	bool			 check;
-	bool			 yes;
-	const char		*playbook;
-	const char		*limit;
-	const char		*plugin_path;
-	struct run_var		 evars[MAX_EVARS];
-	size_t			 nevars;
 };
 
 struct run_cli {
@@ -152,6 +141,8 @@ on_json(struct run_cli *c, const struct run_event *ev)
 		json_kv_str(&c->j, "status", host_status_name(ev->status));
 		json_kv_bool(&c->j, "changed", c->changed[ev->host_index]);
 		json_kv_int(&c->j, "duration_ms", ev->duration_ms);
+		if (ev->restored)
+			json_kv_bool(&c->j, "restored", true);
 		break;
 	case RUN_WAVE_DONE:
 		json_event(c, "wave_done");
@@ -350,6 +341,15 @@ observe(const struct run_event *ev, void *arg)
 	case RUN_HOST_DONE:
 		if (w == NULL)
 			break;
+		if (ev->restored) {
+			/* Done before a resume: counted in its wave. */
+			w->hosts = ev->wave->n;
+			c->changed[ev->host_index] = ev->changed;
+			if (ev->skipped)
+				c->last[ev->host_index] = STEP_SKIPPED;
+			else
+				c->last[ev->host_index] = STEP_OK;
+		}
 		count(c, w, ev);
 		count(c, site_row(c, ev->host->site), ev);
 		break;
@@ -521,7 +521,7 @@ static const struct option run_long[] = {
 };
 
 static int
-extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
+extra_var(struct cmd_ctx *ctx, struct cmd_run_args *a, char *s)
 {
 	char	*eq = strchr(s, '=');
 	size_t	 i;
@@ -542,8 +542,8 @@ extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
 			return 0;
 		}
 	}
-	if (a->nevars == MAX_EVARS) {
-		cmd_error(ctx, "-e: more than %d variables", MAX_EVARS);
+	if (a->nevars == CMD_MAX_EVARS) {
+		cmd_error(ctx, "-e: more than %d variables", CMD_MAX_EVARS);
 		return -1;
 	}
 	a->evars[a->nevars].name = s;
@@ -552,7 +552,7 @@ extra_var(struct cmd_ctx *ctx, struct run_args *a, char *s)
 }
 
 static int
-run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
+run_option(struct cmd_ctx *ctx, int c, struct cmd_run_args *a)
 {
 	int	 r;
 
@@ -578,7 +578,7 @@ run_option(struct cmd_ctx *ctx, int c, struct run_args *a)
 }
 
 static int
-run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct run_args *a)
+run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct cmd_run_args *a)
 {
 	int	 c;
 
@@ -730,9 +730,148 @@ write_run_json(const char *dir, const char *id, const char *path,
 	return r;
 }
 
+/* The journal's first record: what the run is, to carry it on. */
+static void
+run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
+    struct cmd_run_args *a, const struct playbook *pb,
+    const struct host *const *hosts, size_t n, const struct inventory *inv,
+    const struct rollout_plan *pl)
+{
+	struct json	*w = journal_begin(jn, "run");
+	char		 hex[65], *path;
+	size_t		 i, k;
+
+	(void)ctx;
+	json_kv_int(w, "v", JOURNAL_VERSION);
+	json_kv_str(w, "id", id);
+	json_kv_str(w, "kind", "playbook");
+	path = realpath(a->playbook, NULL);
+	json_kv_str(w, "playbook", path ? path : a->playbook);
+	json_kv_str(w, "playbook_sha256", cmd_sha256_file(path ? path :
+	    a->playbook, hex) == 0 ? hex : NULL);
+	free(path);
+	json_kv_str(w, "name", pb->name);
+	json_key(w, "inventories");
+	json_arr_begin(w);
+	for (i = 0; inv != NULL && i < inv->nsources; i++) {
+		path = realpath(inv->sources[i].path, NULL);
+		json_obj_begin(w);
+		json_kv_str(w, "path", path ? path : inv->sources[i].path);
+		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
+		    inv->sources[i].path, hex) == 0 ? hex : NULL);
+		json_obj_end(w);
+		free(path);
+	}
+	json_arr_end(w);
+	json_kv_str(w, "limit", a->limit);
+	json_key(w, "vars");
+	json_arr_begin(w);
+	for (i = 0; i < a->nevars; i++) {
+		json_obj_begin(w);
+		json_kv_str(w, "name", a->evars[i].name);
+		json_kv_str(w, "value", a->evars[i].value);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	cmd_conn_record(w, &a->conn, a->plugin_path);
+	json_key(w, "hosts");
+	json_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(w);
+		json_kv_str(w, "name", hosts[i]->name);
+		json_kv_str(w, "site", hosts[i]->site);
+		json_kv_str(w, "os", hosts[i]->os);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "steps");
+	json_arr_begin(w);
+	for (i = 0; i < pb->nsteps; i++) {
+		const struct pb_step	*st = &pb->steps[i];
+		const struct pb_action	*ac = st->action ? st->action :
+		    st->on_windows ? st->on_windows : st->on_linux;
+
+		json_obj_begin(w);
+		json_kv_str(w, "name", st->name);
+		json_kv_bool(w, "idempotent", st->idempotent);
+		json_kv_bool(w, "manual", ac != NULL &&
+		    ac->type == PB_MANUAL);
+		if (ac != NULL && ac->type == PB_MANUAL)
+			json_kv_str(w, "owner", ac->owner);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "waves");
+	json_arr_begin(w);
+	for (i = 0; i < pl->nwaves; i++) {
+		json_arr_begin(w);
+		for (k = 0; k < pl->waves[i].n; k++)
+			json_int(w, (int64_t)pl->waves[i].hosts[k]);
+		json_arr_end(w);
+	}
+	json_arr_end(w);
+	json_key(w, "numbers");
+	json_arr_begin(w);
+	for (i = 0; i < pl->nwaves; i++)
+		json_int(w, (int64_t)pl->waves[i].number);
+	json_arr_end(w);
+	json_key(w, "gates");
+	json_arr_begin(w);
+	for (i = 1; pb->rollout.pause_manual && i < pl->nwaves; i++) {
+		char	 g[32];
+
+		snprintf(g, sizeof g, "wave %zu", pl->waves[i].number);
+		json_str(w, g);
+	}
+	json_arr_end(w);
+	if (a->rerun_of != NULL)
+		json_kv_str(w, "rerun_of", a->rerun_of);
+	json_kv_int(w, "pid", (int64_t)getpid());
+	json_kv_str(w, "user", cmd_user());
+	journal_end(jn);
+}
+
+/* The link from the first run to a rerun, in the first's journal. */
 static int
-run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
-    const struct host *const *hosts, size_t n)
+rerun_link(struct cmd_ctx *ctx, const struct cmd_run_args *a,
+    const char *id)
+{
+	struct journal	*jn;
+	struct json	*w;
+	char		 why[512];
+	int		 r;
+
+	if ((jn = journal_open(a->rerun_dir, -1, why, sizeof why)) == NULL) {
+		cmd_error(ctx, "%s", why);
+		return -1;
+	}
+	w = journal_begin(jn, "rerun");
+	json_kv_str(w, "id", id);
+	journal_end(jn);
+	if ((r = journal_sync(jn)) != 0)
+		cmd_error(ctx, "cannot write the journal of %s: %s",
+		    a->rerun_of, strerror(r));
+	journal_free(jn);
+	return r != 0 ? -1 : 0;
+}
+
+/* A resumed run's own record. */
+static void
+resume_record(struct journal *jn, const struct cmd_run_args *a)
+{
+	struct json	*w = journal_begin(jn, "resume");
+
+	json_kv_int(w, "pid", (int64_t)getpid());
+	json_kv_str(w, "user", cmd_user());
+	json_kv_bool(w, "force", a->force);
+	json_kv_bool(w, "rerun_unknown", a->rerun_unknown);
+	journal_end(jn);
+}
+
+int
+cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
+    const struct playbook *pb, const struct host *const *hosts, size_t n,
+    const struct inventory *inv)
 {
 	struct run_cli		 c;
 	struct run_opts		 ro;
@@ -740,7 +879,8 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	struct loop		*loop = NULL;
 	struct tp_ctx		*tp = NULL;
 	struct buf		 pass;
-	char			 id[RUNDIR_ID_MAX], why[256];
+	struct journal		*jn = NULL;
+	char			 id[RUNDIR_ID_MAX], why[512];
 	char			*dir = NULL;
 	int			 status = EXIT_USAGE, r;
 
@@ -767,6 +907,23 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 	ro.eo = a->conn.eo;
 	ro.plugin_path = a->plugin_path;
 	ro.reboot_settle_ms = -1;
+	ro.fit_canary = a->rerun_of != NULL;
+	if (a->resume != NULL) {
+		/* The journal is open before the run is made: the state it
+		 * takes up reads outputs and marks steps unknown. */
+		snprintf(id, sizeof id, "%s", a->resume->id);
+		dir = xstrdup(a->resume_dir);
+		if ((jn = journal_open(dir, a->resume->good_len, why,
+		    sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		resume_record(jn, a);
+		ro.journal = jn;
+		ro.run_dir = dir;
+		ro.resume = a->resume;
+		ro.rerun_unknown = a->rerun_unknown;
+	}
 	c.run = run_new(loop, tp, &ro, observe, &c, &d);
 	cmd_print_diags(ctx, &d, 20);
 	diags_release(&d);
@@ -777,20 +934,41 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		status = fflush(stdout) == EOF ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
-	if (confirm(ctx, pb, a->yes, n) != 0)
+	if (a->resume == NULL && confirm(ctx, pb, a->yes, n) != 0)
 		goto out;
-	if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
-		cmd_error(ctx, "%s", why);
-		goto out;
+	if (a->resume == NULL) {
+		if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		run_set_dir(c.run, dir);
+		if ((r = write_run_json(dir, id, a->playbook, pb, n,
+		    run_plan(c.run))) != 0) {
+			cmd_error(ctx, "cannot write %s/run.json: %s", dir,
+			    strerror(r));
+			goto out;
+		}
+		if ((jn = journal_open(dir, -1, why, sizeof why)) == NULL) {
+			cmd_error(ctx, "%s", why);
+			goto out;
+		}
+		run_record(jn, ctx, id, a, pb, hosts, n, inv, run_plan(c.run));
+		run_set_journal(c.run, jn);
 	}
-	c.id = id;
-	run_set_dir(c.run, dir);
-	if ((r = write_run_json(dir, id, a->playbook, pb, n,
-	    run_plan(c.run))) != 0) {
+	if (a->resume != NULL && (r = write_run_json(dir, id, a->playbook,
+	    pb, n, run_plan(c.run))) != 0) {
 		cmd_error(ctx, "cannot write %s/run.json: %s", dir,
 		    strerror(r));
 		goto out;
 	}
+	c.id = id;
+	if ((r = journal_sync(jn)) != 0) {
+		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
+		    strerror(r));
+		goto out;
+	}
+	if (a->rerun_of != NULL && rerun_link(ctx, a, id) != 0)
+		goto out;
 	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
@@ -826,13 +1004,16 @@ run_it(struct cmd_ctx *ctx, struct run_args *a, const struct playbook *pb,
 		json_event(&c, "run");
 		json_kv_str(&c.j, "playbook", pb->name);
 		json_kv_str(&c.j, "dir", dir);
+		json_kv_bool(&c.j, "resumed", a->resume != NULL);
+		if (a->rerun_of != NULL)
+			json_kv_str(&c.j, "rerun_of", a->rerun_of);
 		json_kv_int(&c.j, "hosts", (int64_t)n);
 		json_kv_int(&c.j, "waves", (int64_t)c.nrows);
 		json_line(&c);
 	} else if (ctx->verbose >= 0) {
-		printf("run %s: playbook %s on %zu host%s in %zu wave%s\n",
-		    id, pb->name, n, cmd_plural(n), c.nrows,
-		    cmd_plural(c.nrows));
+		printf("%s %s: playbook %s on %zu host%s in %zu wave%s\n",
+		    a->resume ? "resuming run" : "run", id, pb->name, n,
+		    cmd_plural(n), c.nrows, cmd_plural(c.nrows));
 		fflush(stdout);
 	}
 	run_start(c.run);
@@ -857,6 +1038,13 @@ out:
 	if (c.json)
 		json_release(&c.j);
 	run_free(c.run);
+	if (jn != NULL && journal_sync(jn) != 0 && status != EXIT_USAGE) {
+		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
+		    strerror(journal_error(jn)));
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
+	journal_free(jn);
 	tp_ctx_free(tp);
 	loop_free(loop);
 	free(c.changed);
@@ -872,7 +1060,8 @@ out:
 static int
 run_main(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct run_args		 a;
+	struct cmd_run_args	 a;
+	struct run_var		 evars[CMD_MAX_EVARS];
 	struct playbook		*pb = NULL;
 	struct inventory	*inv = NULL;
 	struct diags		 d = DIAGS_INIT;
@@ -881,6 +1070,7 @@ run_main(struct cmd_ctx *ctx, int argc, char **argv)
 	int			 r;
 
 	memset(&a, 0, sizeof(a));
+	a.evars = evars;
 	if ((r = run_parse(ctx, argc, argv, &a)) != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (playbook_load_file(a.playbook, &pb, &d) != 0) {
@@ -896,7 +1086,7 @@ run_main(struct cmd_ctx *ctx, int argc, char **argv)
 	if (r == EXIT_OK)
 		r = targets(ctx, inv, pb, a.limit, &hosts, &n);
 	if (r == EXIT_OK)
-		r = run_it(ctx, &a, pb, hosts, n);
+		r = cmd_run_playbook(ctx, &a, pb, hosts, n, inv);
 	free(hosts);
 	inventory_free(inv);
 	playbook_free(pb);
@@ -944,3 +1134,106 @@ const struct cmd_entry cmd_run_entry = {
 	    "behaviour",
 	.exec = run_main,
 };
+
+/*
+ * Runs made again from a journal: resume and rerun.
+ */
+
+/* Whether path still has the digest the run recorded; warns or fails. */
+static int
+same_file(struct cmd_ctx *ctx, const char *what, const char *path,
+    const char *sha, const char *id, bool strict)
+{
+	char	 hex[65];
+	int	 e;
+
+	if (sha == NULL)
+		return 0;
+	if ((e = cmd_sha256_file(path, hex)) != 0) {
+		cmd_error(ctx, "cannot read the %s %s: %s", what, path,
+		    strerror(e));
+		return -1;
+	}
+	if (strcmp(hex, sha) == 0)
+		return 0;
+	if (strict) {
+		cmd_error(ctx, "the %s %s changed since run %s started: give "
+		    "--force to carry on with it as it is now", what, path, id);
+		return -1;
+	}
+	if (ctx->verbose >= 0)
+		fprintf(stderr, "lifeboat: the %s %s changed since run %s; "
+		    "this run uses it as it is now\n", what, path, id);
+	return 0;
+}
+
+int
+cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
+    struct cmd_run_args *a, bool strict, struct playbook **pbp,
+    struct inventory **invp)
+{
+	struct diags	 d = DIAGS_INIT;
+	size_t		 i;
+	int		 r;
+
+	*pbp = NULL;
+	*invp = NULL;
+	if (jr->playbook == NULL || strcmp(jr->kind, "playbook") != 0) {
+		cmd_error(ctx, "run %s is not a playbook run", jr->id);
+		return EXIT_USAGE;
+	}
+	a->playbook = jr->playbook;
+	a->limit = jr->limit;
+	a->plugin_path = jr->plugin_path;
+	for (i = 0; i < jr->nvars && i < CMD_MAX_EVARS; i++) {
+		a->evars[i].name = jr->var_names[i];
+		a->evars[i].value = jr->var_values[i];
+	}
+	a->nevars = i;
+	if (same_file(ctx, "playbook", jr->playbook, jr->playbook_sha256,
+	    jr->id, strict) != 0)
+		return EXIT_USAGE;
+	if (ctx->ninventories == 0) {
+		ctx->inventories = (const char **)jr->inv_paths;
+		ctx->ninventories = jr->ninv;
+		for (i = 0; i < jr->ninv; i++)
+			if (same_file(ctx, "inventory", jr->inv_paths[i],
+			    jr->inv_sha256[i], jr->id, strict) != 0)
+				return EXIT_USAGE;
+	}
+	if (playbook_load_file(jr->playbook, pbp, &d) != 0) {
+		cmd_print_diags(ctx, &d, 50);
+		diags_release(&d);
+		return EXIT_USAGE;
+	}
+	diags_release(&d);
+	r = cmd_load_inventory(ctx, invp, &d);
+	cmd_print_diags(ctx, &d, 10);
+	diags_release(&d);
+	return r;
+}
+
+int
+cmd_run_hosts(struct cmd_ctx *ctx, const struct inventory *inv,
+    const struct jrun *jr, const bool *want, const struct host ***hostsp,
+    size_t *np)
+{
+	const struct host	**hosts;
+	size_t			 i, n = 0;
+
+	hosts = xcalloc(jr->nhosts ? jr->nhosts : 1, sizeof(*hosts));
+	for (i = 0; i < jr->nhosts; i++) {
+		if (want != NULL && !want[i])
+			continue;
+		if ((hosts[n++] = inventory_host(inv, jr->hosts[i].name)) ==
+		    NULL) {
+			cmd_error(ctx, "host %s of run %s is not in the "
+			    "inventory any more", jr->hosts[i].name, jr->id);
+			free(hosts);
+			return EXIT_USAGE;
+		}
+	}
+	*hostsp = hosts;
+	*np = n;
+	return EXIT_OK;
+}

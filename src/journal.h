@@ -20,7 +20,8 @@
  *		 connect_timeout_ms, retries, retry_delay_ms, max_output,
  *		 accept_new, plugin_path, seed}, hosts [{name, site, os}],
  *		 steps [{name, idempotent, manual, owner}], waves [[host]],
- *		 gates ["wave N"], rerun_of (an id, or absent), pid, user
+ *		 numbers [the waves' numbers: 0 is the canary], gates
+ *		 ["wave N"], rerun_of (an id, or absent), pid, user
  *	wave	 wave (index): a wave starts
  *	start	 h, s, try: a step starts on a host (fsynced before the
  *		 step touches the host)
@@ -165,6 +166,7 @@ struct jstepdef {
 struct jwave {
 	size_t		*hosts;		/* indexes into run's hosts */
 	size_t		 n;
+	size_t		 number;	/* 0: the canary; then 1, 2, ... */
 	int64_t		 start_at;	/* 0: not started */
 };
 
@@ -259,6 +261,16 @@ void		 journal_run_release(struct jrun *);
  */
 int		 journal_read_output(const char *dir, const struct jout *,
 		    struct buf *b);
+/*
+ * Host h's state in words: its status when it is done ("ok", "failed",
+ * "unreachable", "cancelled", "unknown"); "in progress" when a step of it
+ * started and has not ended, or it has ended some; "not run" when the run
+ * ended or halted before its wave; "pending" otherwise.
+ */
+const char	*journal_host_state(const struct jrun *, size_t h);
+/* The step host h is at or ended on: the last one with a record, or
+ * JNONE. */
+size_t		 journal_host_step(const struct jrun *, size_t h);
 /* The run's overall state: "running" (no done record and the lock is
  * held), "interrupted" (no done record, no one holds the lock), or
  * "done". */

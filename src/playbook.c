@@ -39,6 +39,7 @@ static const char *const rollout_keys[] = {
 static const char *const step_keys[] = {
 	"name", "when", "register", "expect", "timeout", "retries",
 	"retry_delay", "on_failure", "confirm", "windows", "linux",
+	"idempotent",
 };
 static const char *const action_names[] = {
 	[PB_SHELL] = "shell", [PB_POWERSHELL] = "powershell",
@@ -721,6 +722,9 @@ read_step_key(struct reader *r, struct pb_step *st, const struct ynode *k,
 		break;
 	case 10:
 		st->on_linux = read_variant(r, k, v);
+		break;
+	case 11:
+		boolean(r, v, "idempotent", &st->idempotent);
 		break;
 	default:
 		break;

@@ -121,6 +121,8 @@ struct pb_step {
 	int64_t			 retry_delay_ms;
 	enum pb_on_failure	 on_failure;
 	bool			 confirm;	/* needs --yes or a person */
+	/* Safe to run again when a crash leaves it unfinished (resume). */
+	bool			 idempotent;
 };
 
 /* The plan's rules (rollout.h), and what the runner does between. */

@@ -32,9 +32,12 @@
 #include "errors.h"
 #include "expr.h"
 #include "inventory.h"
+#include "journal.h"
+#include "json.h"
 #include "loop.h"
 #include "plugin.h"
 #include "quote.h"
+#include "redact.h"
 #include "run.h"
 #include "rundir.h"
 #include "transport-winrm.h"
@@ -63,6 +66,7 @@ enum phase {
 	PH_SETTLE,		/* reboot: waiting for it to go down */
 	PH_BACK,		/* reboot: waiting for it to come back */
 	PH_PARKED,		/* manual: waiting for a sign-off */
+	PH_SYNC,		/* waiting for its start record's sync */
 };
 
 /* A step's result on a host, as register keeps it. */
@@ -111,6 +115,13 @@ struct rhost {
 	int64_t			 strike_deadline;
 	bool			 parked;
 	bool			 redact;	/* expanding a message */
+	size_t			 wi;		/* in the wave's engine */
+	size_t			 first_step;	/* where a resume starts */
+	bool			 start_logged;	/* the step's start record */
+	bool			 sent;		/* the step reached the host */
+	bool			 finished;	/* before a resume: not run */
+	const char		**secrets;	/* inventory values, redacted */
+	size_t			 nsecrets;
 };
 
 /* The plugin of one action. */
@@ -150,6 +161,13 @@ struct run {
 	struct rplug		*plugs;
 	size_t			 nplugs;
 	off_t			 signoff_off;
+	struct loop_timer	 sync;		/* the journal, once a turn */
+	size_t			*sync_wait;	/* hosts waiting for it */
+	size_t			 nsync_wait;
+	size_t			*wave_map;	/* engine index -> host */
+	size_t			 resume_wave;	/* NONE: not a resume */
+	bool			 resume_gate;
+	bool			 journal_failed;
 	int			 cancels;
 	bool			 started;
 	bool			 finished;
@@ -175,6 +193,9 @@ step_outcome_name(enum step_outcome o)
 
 static void	 wave_start(struct run *);
 static void	 run_finish(struct run *);
+static void	 rec_host(struct run *, const struct rhost *, const char *,
+		    int64_t);
+static void	 resume_start(struct run *);
 
 static void
 emit(struct run *run, struct run_event *ev)
@@ -183,11 +204,134 @@ emit(struct run *run, struct run_event *ev)
 	if (run->engine != NULL)
 		run->stats.running = engine_stats(run->engine)->running;
 	ev->stats = &run->stats;
-	ev->nwave = run->wave;
-	if (run->wave < run->plan.nwaves)
-		ev->wave = &run->plan.waves[run->wave];
+	if (ev->wave == NULL) {
+		ev->nwave = run->wave;
+		if (run->wave < run->plan.nwaves)
+			ev->wave = &run->plan.waves[run->wave];
+	}
 	if (run->observer != NULL)
 		run->observer(ev, run->arg);
+}
+
+/*
+ * The journal (journal.h): a record per transition, synced once a loop
+ * turn by sync_tick().
+ */
+
+static struct json *
+rec(struct run *run, const char *t)
+{
+	if (run->opt.journal == NULL)
+		return NULL;
+	return journal_begin(run->opt.journal, t);
+}
+
+static void
+rec_end(struct run *run)
+{
+	journal_end(run->opt.journal);
+	if (!loop_timer_active(&run->sync))
+		loop_timer_start(run->loop, &run->sync, 0);
+}
+
+/* s with what the inventory marks secret for h masked, into b. */
+static const char *
+masked(const struct rhost *h, const char *s, size_t len, struct buf *b)
+{
+	buf_reset(b);
+	redact(b, s != NULL ? s : "", s != NULL ? len : 0, h->secrets,
+	    h->nsecrets);
+	return buf_str(b);
+}
+
+static void
+rec_outputs(struct rhost *h, const struct tp_result *res)
+{
+	static const char *const keys[] = { "stdout", "stderr" };
+	struct buf	 b;
+	int		 id;
+
+	if (res == NULL)
+		return;
+	buf_init(&b, 0, 0);
+	for (id = TP_STDOUT; id <= TP_STDERR; id++) {
+		const struct tp_stream	*st = &res->streams[id];
+
+		if (st->data == NULL || st->len == 0)
+			continue;
+		masked(h, st->data, st->len, &b);
+		journal_output(h->run->opt.journal, keys[id - TP_STDOUT],
+		    b.data, b.len);
+	}
+	buf_release(&b);
+}
+
+/* The end of the step h is on (msg: one line, masked already). */
+static void
+rec_step_end(struct rhost *h, const char *outcome,
+    const struct tp_result *res, const char *msg)
+{
+	struct run		*run = h->run;
+	const struct rreg	*r = run->reg_slot[h->step] != NONE ?
+				    &h->regs[run->reg_slot[h->step]] :
+				    &h->scratch;
+	struct json		*w;
+	size_t			 i;
+
+	if ((w = rec(run, "end")) == NULL)
+		return;
+	json_kv_int(w, "h", (int64_t)h->idx);
+	json_kv_int(w, "s", (int64_t)h->step);
+	json_kv_str(w, "outcome", outcome);
+	json_key(w, "rc");
+	if (res != NULL && res->err == TP_OK)
+		json_int(w, res->rc);
+	else
+		json_null(w);
+	json_kv_str(w, "msg", msg != NULL && msg[0] != '\0' ? msg : NULL);
+	json_kv_int(w, "ms", loop_now(run->loop) - h->t_step);
+	json_kv_bool(w, "sent", h->sent);
+	rec_outputs(h, res);
+	if (r->sha256 != NULL)
+		json_kv_str(w, "sha256", r->sha256);
+	if (r->pr.nkv > 0) {
+		json_key(w, "kv");
+		json_obj_begin(w);
+		for (i = 0; i < r->pr.nkv; i++)
+			json_kv_str(w, r->pr.kv[i].key, r->pr.kv[i].value);
+		json_obj_end(w);
+	}
+	rec_end(run);
+}
+
+/* Writes what waits, then lets the hosts whose start it held go on. */
+static void
+sync_tick(struct loop *loop, void *arg)
+{
+	struct run	*run = arg;
+	struct rhost	*h;
+	size_t		 i, n;
+	int		 e;
+
+	(void)loop;
+	if (run->opt.journal == NULL)
+		return;
+	if ((e = journal_sync(run->opt.journal)) != 0 &&
+	    !run->journal_failed) {
+		run->journal_failed = true;
+		snprintf(run->why, sizeof run->why, "cannot write the "
+		    "journal: %s", strerror(e));
+		run->stats.aborted = true;
+		if (run->engine != NULL)
+			engine_cancel(run->engine);
+	}
+	n = run->nsync_wait;
+	run->nsync_wait = 0;
+	for (i = 0; i < n && run->engine != NULL; i++) {
+		h = &run->hosts[run->sync_wait[i]];
+		if (h->phase == PH_SYNC)
+			engine_wake(run->engine, h->wi);
+	}
 }
 
 /*
@@ -540,7 +684,13 @@ step_record(struct rhost *h, enum step_outcome oc,
 	struct run		*run = h->run;
 	struct run_event	 ev;
 	char			 line[RUN_MSG_MAX];
+	struct buf		 b;
 
+	buf_init(&b, 0, 0);
+	one_line(line, sizeof line, masked(h, msg, msg ? strlen(msg) : 0,
+	    &b));
+	buf_release(&b);
+	rec_step_end(h, step_outcome_name(oc), res, line);
 	if (oc != STEP_SKIPPED && oc != STEP_UNREACHABLE)
 		h->ran = true;
 	if (oc == STEP_CHANGED)
@@ -550,7 +700,6 @@ step_record(struct rhost *h, enum step_outcome oc,
 	else
 		reg_clear(&h->scratch);
 	free_args(h);
-	one_line(line, sizeof line, msg);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_STEP_DONE;
 	ev.host = h->h;
@@ -564,6 +713,8 @@ step_record(struct rhost *h, enum step_outcome oc,
 	emit(run, &ev);
 	h->tries = 0;
 	h->phase = PH_START;
+	h->start_logged = false;
+	h->sent = false;
 }
 
 /* A failure nothing more can run after (it would not let us in). */
@@ -683,6 +834,7 @@ static void
 op_exec(struct rhost *h, const struct pb_step *st, struct engine_op *op,
     bool with_input)
 {
+	h->sent = true;
 	op->type = EOP_EXEC;
 	op->command = buf_str(&h->cmd);
 	if (with_input) {
@@ -762,6 +914,19 @@ action_start(struct rhost *h, const struct pb_step *st,
 	struct buf		 b;
 
 	msg[0] = '\0';
+	if (needs_host(act->type) && !h->start_logged &&
+	    run->opt.journal != NULL) {
+		struct json	*w = rec(run, "start");
+
+		json_kv_int(w, "h", (int64_t)h->idx);
+		json_kv_int(w, "s", (int64_t)h->step);
+		rec_end(run);
+		h->start_logged = true;
+		h->phase = PH_SYNC;
+		run->sync_wait[run->nsync_wait++] = h->idx;
+		op->type = EOP_PARK;
+		return true;
+	}
 	if (needs_host(act->type) && !h->connected) {
 		h->phase = PH_CONNECT;
 		op->type = EOP_CONNECT;
@@ -878,6 +1043,7 @@ action_start(struct rhost *h, const struct pb_step *st,
 		}
 		op->local = h->local;
 		op->remote = h->remote;
+		h->sent = true;
 		return true;
 	case PB_WAIT_FOR:
 		if (h->connected)
@@ -1061,6 +1227,11 @@ strike_again(struct rhost *h, struct engine_op *op)
 	    loop_now(run->loop) >= h->strike_deadline ||
 	    run->stats.aborted || run->cancels > 0)
 		return false;
+	if (h->step != h->strike_step)
+		rec_step_end(h, "unreachable", NULL, "the connection was lost: "
+		    "back to the wait_for");
+	h->start_logged = false;
+	h->sent = false;
 	h->connected = false;
 	h->step = h->strike_step;
 	h->tries = 0;
@@ -1307,6 +1478,11 @@ step_continue(struct rhost *h, const struct engine_op *prev,
 		if (run->cancels > 0 || run->stats.aborted)
 			return step_end(h, STEP_CANCELLED, NULL, NULL, op);
 		return action_start(h, st, act, op);
+	case PH_SYNC:
+		if (run->cancels > 0 || run->stats.aborted)
+			return step_end(h, STEP_CANCELLED, NULL, "cancelled "
+			    "before it started", op);
+		return action_start(h, st, act, op);
 	case PH_START:
 		break;
 	}
@@ -1319,10 +1495,11 @@ job_next(void *arg, size_t wi, const struct engine_op *prev,
     const struct tp_result *res, struct engine_op *op)
 {
 	struct run	*run = arg;
-	struct rhost	*h = &run->hosts[run->plan.waves[run->wave].hosts[wi]];
+	struct rhost	*h = &run->hosts[run->wave_map[wi]];
 
 	if (prev == NULL) {
-		h->step = 0;
+		h->wi = wi;
+		h->step = h->first_step;
 		h->tries = 0;
 		h->phase = PH_START;
 		if (!step_begin(h, op))
@@ -1345,6 +1522,21 @@ job_next(void *arg, size_t wi, const struct engine_op *prev,
  */
 
 static void
+rec_host(struct run *run, const struct rhost *h, const char *status,
+    int64_t ms)
+{
+	struct json	*w;
+
+	if ((w = rec(run, "host")) == NULL)
+		return;
+	json_kv_int(w, "h", (int64_t)h->idx);
+	json_kv_str(w, "status", status);
+	json_kv_bool(w, "changed", h->changed);
+	json_kv_int(w, "ms", ms);
+	rec_end(run);
+}
+
+static void
 wave_observer(const struct engine_event *ev, void *arg)
 {
 	struct run		*run = arg;
@@ -1353,7 +1545,14 @@ wave_observer(const struct engine_event *ev, void *arg)
 
 	switch (ev->type) {
 	case ENGINE_HOST_DONE:
-		h = &run->hosts[run->plan.waves[run->wave].hosts[ev->index]];
+		h = &run->hosts[run->wave_map[ev->index]];
+		if (h->phase == PH_SYNC) {
+			/* Cancelled before its step touched the host. */
+			h->sent = false;
+			rec_step_end(h, "cancelled", NULL, "cancelled before "
+			    "it started");
+			h->phase = PH_START;
+		}
 		h->status = ev->status;
 		if (h->parked) {	/* cancelled while waiting */
 			h->parked = false;
@@ -1378,6 +1577,8 @@ wave_observer(const struct engine_event *ev, void *arg)
 		}
 		if (h->changed)
 			run->stats.changed++;
+		rec_host(run, h, host_status_name(ev->status),
+		    ev->duration_ms);
 		memset(&re, 0, sizeof(re));
 		re.type = RUN_HOST_DONE;
 		re.host = h->h;
@@ -1402,13 +1603,29 @@ wave_observer(const struct engine_event *ev, void *arg)
 static void
 run_finish(struct run *run)
 {
+	const struct run_stats	*s = &run->stats;
 	struct run_event	 ev;
+	struct json		*w;
 
 	if (run->finished)
 		return;
 	run->finished = true;
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
+	if ((w = rec(run, "done")) != NULL) {
+		json_kv_int(w, "status", run_status(run));
+		json_kv_int(w, "ok", (int64_t)s->tally.ok);
+		json_kv_int(w, "failed", (int64_t)s->tally.failed);
+		json_kv_int(w, "unreachable", (int64_t)s->tally.unreachable);
+		json_kv_int(w, "skipped", (int64_t)s->tally.skipped);
+		json_kv_int(w, "changed", (int64_t)s->changed);
+		json_kv_int(w, "cancelled", (int64_t)s->cancelled);
+		json_kv_int(w, "not_run", (int64_t)s->not_run);
+		json_kv_bool(w, "halted", s->halted);
+		rec_end(run);
+		loop_timer_stop(run->loop, &run->sync);
+		sync_tick(run->loop, run);
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_DONE;
 	emit(run, &ev);
@@ -1420,13 +1637,34 @@ halt_rest(struct run *run, const char *why)
 	struct run_event	 ev;
 	size_t			 w;
 
+	struct json		*j;
+
 	run->stats.halted = true;
 	for (w = run->wave + 1; w < run->plan.nwaves; w++)
 		run->stats.not_run += run->plan.waves[w].n;
+	if ((j = rec(run, "halt")) != NULL) {
+		json_kv_str(j, "reason", why);
+		json_kv_int(j, "not_run", (int64_t)run->stats.not_run);
+		rec_end(run);
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_HALT;
 	ev.msg = why;
 	emit(run, &ev);
+}
+
+static void
+rec_pause(struct run *run, int64_t ms, size_t next)
+{
+	struct json	*w;
+
+	if (ms == 0 && !run->pb->rollout.pause_manual)
+		return;
+	if ((w = rec(run, "pause")) == NULL)
+		return;
+	json_kv_int(w, "ms", ms);
+	json_kv_int(w, "next", (int64_t)next);
+	rec_end(run);
 }
 
 /* The current wave is over (or none started yet). */
@@ -1465,6 +1703,8 @@ wave_over(struct run *run)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_PAUSE;
+	rec_pause(run, run->pb->rollout.pause_manual ? 0 :
+	    run->pb->rollout.pause_ms, run->plan.waves[run->wave + 1].number);
 	if (run->pb->rollout.pause_manual) {
 		run->gate = true;
 		ev.pause_ms = 0;
@@ -1493,7 +1733,8 @@ wave_start(struct run *run)
 	const struct rollout_wave	*w = &run->plan.waves[run->wave];
 	struct engine_opts		 eo = run->opt.eo;
 	struct run_event		 ev;
-	size_t				 i;
+	struct json			*j;
+	size_t				 i, n = 0;
 
 	run->pausing = false;
 	run->stats.wave = run->wave;
@@ -1501,14 +1742,22 @@ wave_start(struct run *run)
 		eo.fanout = run->pb->rollout.concurrency;
 	if (run->pb->rollout.per_site > 0)
 		eo.per_site = run->pb->rollout.per_site;
-	for (i = 0; i < w->n; i++)
-		run->wave_hosts[i] = run->opt.hosts[w->hosts[i]];
+	for (i = 0; i < w->n; i++) {
+		if (run->hosts[w->hosts[i]].finished)
+			continue;	/* done before a resume */
+		run->wave_map[n] = w->hosts[i];
+		run->wave_hosts[n++] = run->opt.hosts[w->hosts[i]];
+	}
+	if ((j = rec(run, "wave")) != NULL) {
+		json_kv_int(j, "wave", (int64_t)run->wave);
+		rec_end(run);
+	}
 	run->engine = engine_new(run->loop, run->tp, &eo, wave_observer,
 	    run);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_WAVE_START;
 	emit(run, &ev);
-	engine_run(run->engine, run->wave_hosts, w->n, job_next, run);
+	engine_run(run->engine, run->wave_hosts, n, job_next, run);
 }
 
 static void
@@ -1520,6 +1769,10 @@ kick(struct loop *loop, void *arg)
 	if (!run->started) {
 		run->started = true;
 		run->stats.t_start = loop_now(run->loop);
+		if (run->opt.resume != NULL) {
+			resume_start(run);
+			return;
+		}
 		if (run->plan.nwaves == 0) {
 			run_finish(run);
 			return;
@@ -1561,6 +1814,19 @@ is_manual(const struct pb_step *st)
 	    (st->on_linux && st->on_linux->type == PB_MANUAL);
 }
 
+static void
+rec_signoff(struct run *run, const char *step, const char *by, int64_t when)
+{
+	struct json	*w;
+
+	if ((w = rec(run, "signoff")) == NULL)
+		return;
+	json_kv_str(w, "step", step);
+	json_kv_str(w, "by", by);
+	json_kv_int(w, "when", when);
+	rec_end(run);
+}
+
 int
 run_signoff(struct run *run, const char *step, const char *signer,
     int64_t when)
@@ -1574,9 +1840,12 @@ run_signoff(struct run *run, const char *step, const char *signer,
 
 	gmtime_r(&t, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (run->finished)
+		return LB_ERR_INVALID;
 	snprintf(gate, sizeof gate, "wave %zu",
 	    run->plan.nwaves > 0 ? run->plan.waves[run->wave].number + 1 : 0);
 	if (run->gate && strcmp(step, gate) == 0) {
+		rec_signoff(run, step, signer, when);
 		run->gate = false;
 		memset(&ev, 0, sizeof(ev));
 		ev.type = RUN_SIGNED;
@@ -1594,6 +1863,7 @@ run_signoff(struct run *run, const char *step, const char *signer,
 		return LB_ERR_INVALID;
 	run->signed_off[j] = true;
 	run->signer[j] = xstrdup(signer);
+	rec_signoff(run, step, signer, when);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_SIGNED;
 	ev.step = &run->pb->steps[j];
@@ -1639,6 +1909,294 @@ poll_tick(struct loop *loop, void *arg)
 	poll_signoffs(run);
 	if ((run->gate || run->nparked > 0) && !run->finished)
 		loop_timer_start(loop, &run->poll, run->opt.signoff_poll_ms);
+}
+
+/*
+ * Resuming: the state a journal left, taken up again.
+ */
+
+bool
+run_resume_unknown(const struct playbook *pb, const struct jrun *jr,
+    size_t h, size_t s)
+{
+	const struct jstep	*js = &jr->hosts[h].steps[s];
+
+	if (pb->steps[s].idempotent)
+		return false;
+	if (js->state == JS_STARTED)
+		return true;
+	return js->state == JS_ENDED && js->sent &&
+	    strcmp(js->outcome, "cancelled") == 0;
+}
+
+static bool
+outcome_is(const struct jstep *js, const char *name)
+{
+	return js->outcome != NULL && strcmp(js->outcome, name) == 0;
+}
+
+/* A registered result back from the journal and the outputs. */
+static void
+resume_reg(struct run *run, struct rhost *h, size_t s,
+    const struct jstep *js)
+{
+	struct rreg	*r;
+	struct buf	 b;
+	size_t		 i;
+
+	if (run->reg_slot[s] == NONE)
+		return;
+	r = &h->regs[run->reg_slot[s]];
+	reg_clear(r);
+	r->set = true;
+	r->skipped = outcome_is(js, "skipped");
+	r->changed = outcome_is(js, "changed");
+	r->failed = outcome_is(js, "failed") || outcome_is(js, "unreachable");
+	r->rc = js->rc;
+	snprintf(r->rc_text, sizeof(r->rc_text), "%d", r->rc);
+	buf_init(&b, 0, 0);
+	if (journal_read_output(run->opt.run_dir, &js->out, &b) == 0 &&
+	    b.len > 0)
+		r->out = buf_detach(&b, &r->out_len);
+	else
+		r->out = xstrdup("");
+	buf_reset(&b);
+	if (journal_read_output(run->opt.run_dir, &js->err, &b) == 0 &&
+	    b.len > 0)
+		r->err = buf_detach(&b, &r->err_len);
+	else
+		r->err = xstrdup("");
+	buf_release(&b);
+	if (js->sha256 != NULL)
+		r->sha256 = xstrdup(js->sha256);
+	if (js->nkv > 0)
+		r->pr.kv = xcalloc(js->nkv, sizeof(*r->pr.kv));
+	for (i = 0; i < js->nkv; i++) {
+		r->pr.kv[i].key = xstrdup(js->kv[2 * i]);
+		r->pr.kv[i].value = xstrdup(js->kv[2 * i + 1]);
+	}
+	r->pr.nkv = js->nkv;
+}
+
+/* h ended before this process: counted, never run again. */
+static void
+resume_done(struct run *run, struct rhost *h, const char *status,
+    bool record)
+{
+	struct run_stats	*st = &run->stats;
+
+	h->finished = true;
+	if (strcmp(status, "ok") == 0) {
+		h->status = HOST_OK;
+		if (h->ran)
+			st->tally.ok++;
+		else
+			st->tally.skipped++;
+	} else if (strcmp(status, "unreachable") == 0) {
+		h->status = HOST_UNREACHABLE;
+		st->tally.unreachable++;
+	} else {
+		h->status = HOST_FAILED;	/* failed, unknown */
+		st->tally.failed++;
+	}
+	if (h->changed)
+		st->changed++;
+	if (record)
+		rec_host(run, h, status, 0);
+}
+
+/* The first step h has to take, or h is done. */
+static void
+resume_host(struct run *run, struct rhost *h)
+{
+	const struct jrun	*jr = run->opt.resume;
+	const struct jhost	*jh = &jr->hosts[h->idx];
+	const struct jstep	*js;
+	size_t			 s;
+
+	for (s = 0; s < run->pb->nsteps; s++) {
+		js = &jh->steps[s];
+		if (js->state == JS_ENDED && !outcome_is(js, "skipped") &&
+		    !outcome_is(js, "unreachable") &&
+		    !outcome_is(js, "cancelled"))
+			h->ran = true;
+		if (outcome_is(js, "changed"))
+			h->changed = true;
+	}
+	if (jh->done && strcmp(jh->status, "cancelled") != 0) {
+		resume_done(run, h, jh->status, false);
+		return;
+	}
+	for (s = 0; s < run->pb->nsteps; s++) {
+		js = &jh->steps[s];
+		if (js->state == JS_NONE)
+			break;
+		if (run_resume_unknown(run->pb, jr, h->idx, s)) {
+			if (run->opt.rerun_unknown)
+				break;
+			h->step = s;
+			h->sent = true;
+			h->t_step = loop_now(run->loop);
+			rec_step_end(h, "unknown", NULL, "it started and did not "
+			    "end: not run again without --rerun-unknown");
+			resume_done(run, h, "unknown", true);
+			return;
+		}
+		if (js->state == JS_STARTED || outcome_is(js, "cancelled"))
+			break;
+		resume_reg(run, h, s, js);
+		if (outcome_is(js, "ok") || outcome_is(js, "changed") ||
+		    outcome_is(js, "skipped") || (outcome_is(js, "failed") &&
+		    run->pb->steps[s].on_failure == PB_FAIL_CONTINUE))
+			continue;
+		resume_done(run, h, outcome_is(js, "unreachable") ?
+		    "unreachable" : outcome_is(js, "failed") ? "failed" :
+		    "unknown", true);
+		return;
+	}
+	if (s >= run->pb->nsteps) {
+		resume_done(run, h, "ok", true);
+		return;
+	}
+	h->first_step = s;
+}
+
+static bool
+gate_signed(const struct jrun *jr, size_t number)
+{
+	char	 gate[32];
+	size_t	 i;
+
+	snprintf(gate, sizeof gate, "wave %zu", number);
+	for (i = 0; i < jr->nsignoffs; i++)
+		if (strcmp(jr->signoffs[i].step, gate) == 0)
+			return true;
+	return false;
+}
+
+/* The journal's waves, not a new plan: the inventory may have moved. */
+static void
+resume_plan(struct run *run)
+{
+	const struct jrun	*jr = run->opt.resume;
+	struct rollout_plan	*p = &run->plan;
+	size_t			 i, k = 0;
+
+	free(p->waves);
+	free(p->idx);
+	p->nwaves = jr->nwaves;
+	p->nhosts = jr->nhosts;
+	p->waves = xcalloc(jr->nwaves ? jr->nwaves : 1, sizeof(*p->waves));
+	p->idx = xcalloc(jr->nhosts ? jr->nhosts : 1, sizeof(*p->idx));
+	for (i = 0; i < jr->nwaves; i++) {
+		p->waves[i].hosts = p->idx + k;
+		p->waves[i].n = jr->waves[i].n;
+		p->waves[i].number = jr->waves[i].number;
+		memcpy(p->waves[i].hosts, jr->waves[i].hosts,
+		    jr->waves[i].n * sizeof(size_t));
+		k += jr->waves[i].n;
+	}
+	run->stats.waves = p->nwaves;
+}
+
+static void
+resume_state(struct run *run)
+{
+	const struct jrun	*jr = run->opt.resume;
+	ssize_t			 j;
+	size_t			 i, w;
+
+	resume_plan(run);
+	for (i = 0; i < jr->nsignoffs; i++) {
+		if ((j = manual_step(run, jr->signoffs[i].step)) < 0 ||
+		    run->signed_off[j])
+			continue;
+		run->signed_off[j] = true;
+		run->signer[j] = xstrdup(jr->signoffs[i].by);
+	}
+	for (i = 0; i < run->opt.nhosts; i++)
+		resume_host(run, &run->hosts[i]);
+	if (jr->halted) {
+		run->stats.halted = true;
+		run->stats.not_run = jr->not_run;
+		snprintf(run->why, sizeof run->why, "%s", jr->halt_reason ?
+		    jr->halt_reason : "halted");
+		return;
+	}
+	for (w = 0; w < run->plan.nwaves; w++)
+		for (i = 0; i < run->plan.waves[w].n; i++)
+			if (!run->hosts[run->plan.waves[w].hosts[i]].finished &&
+			    run->resume_wave == NONE)
+				run->resume_wave = w;
+}
+
+/* The hosts done before, for the observer's tables. */
+static void
+restored_events(struct run *run)
+{
+	struct run_event	 ev;
+	struct rhost		*h;
+	size_t			 w, i;
+
+	for (w = 0; w < run->plan.nwaves; w++) {
+		for (i = 0; i < run->plan.waves[w].n; i++) {
+			h = &run->hosts[run->plan.waves[w].hosts[i]];
+			if (!h->finished)
+				continue;
+			memset(&ev, 0, sizeof(ev));
+			ev.type = RUN_HOST_DONE;
+			ev.wave = &run->plan.waves[w];
+			ev.nwave = w;
+			ev.host = h->h;
+			ev.host_index = h->idx;
+			ev.status = h->status;
+			ev.restored = true;
+			ev.changed = h->changed;
+			ev.skipped = h->status == HOST_OK && !h->ran;
+			emit(run, &ev);
+		}
+	}
+}
+
+/* The first turn of a resumed run. */
+static void
+resume_start(struct run *run)
+{
+	const struct jrun	*jr = run->opt.resume;
+	size_t			 w = run->resume_wave;
+	struct run_event	 ev;
+	char			 why[ROLLOUT_WHY_MAX];
+
+	restored_events(run);
+	if (w == NONE) {
+		run_finish(run);
+		return;
+	}
+	if (w > 0 && jr->waves[w].start_at == 0) {
+		/* Between waves: the budget and the gate, as then. */
+		run->wave = w - 1;
+		if (rollout_should_halt(&run->pb->rollout.plan,
+		    &run->stats.tally, why, sizeof why) != ROLLOUT_GO) {
+			snprintf(run->why, sizeof(run->why), "%s", why);
+			halt_rest(run, why);
+			run_finish(run);
+			return;
+		}
+		if (run->pb->rollout.pause_manual &&
+		    !gate_signed(jr, run->plan.waves[w].number)) {
+			run->gate = true;
+			memset(&ev, 0, sizeof(ev));
+			ev.type = RUN_PAUSE;
+			rec_pause(run, 0, run->plan.waves[w].number);
+			emit(run, &ev);
+			if (run->opt.run_dir != NULL)
+				loop_timer_start(run->loop, &run->poll,
+				    run->opt.signoff_poll_ms);
+			return;
+		}
+	}
+	run->wave = w;
+	wave_start(run);
 }
 
 /*
@@ -1801,13 +2359,28 @@ setup_step(struct run *run, size_t i, struct diags *d)
 		run->has_re_err[i] = true;
 }
 
+/* The values the inventory marks secret for h, to mask in what is kept. */
+static void
+host_secrets(struct rhost *h)
+{
+	const struct host	*x = h->h;
+	size_t			 i;
+
+	h->secrets = xcalloc(x->nvars ? x->nvars : 1, sizeof(*h->secrets));
+	for (i = 0; i < x->nvars; i++)
+		if (x->vars[i].secret && x->vars[i].value != NULL &&
+		    x->vars[i].value->type == YNODE_SCALAR)
+			h->secrets[h->nsecrets++] = x->vars[i].value->str;
+}
+
 struct run *
 run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
     run_observer_fn *observer, void *arg, struct diags *d)
 {
-	struct run	*run;
-	size_t		 i, before = d->nerrors, ns = opt->pb->nsteps;
-	struct rhost	*h;
+	struct run		*run;
+	struct rollout_opts	 ro;
+	size_t			 i, before = d->nerrors, ns = opt->pb->nsteps;
+	struct rhost		*h;
 
 	run = xcalloc(1, sizeof(*run));
 	run->loop = loop;
@@ -1824,6 +2397,8 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		run->opt.plugin_path = plugin_path_default();
 	loop_timer_init(&run->kick, kick, run);
 	loop_timer_init(&run->poll, poll_tick, run);
+	loop_timer_init(&run->sync, sync_tick, run);
+	run->resume_wave = NONE;
 	run->signed_off = xcalloc(ns, sizeof(*run->signed_off));
 	run->announced = xcalloc(ns, sizeof(*run->announced));
 	run->reg_slot = xreallocarray(NULL, ns, sizeof(*run->reg_slot));
@@ -1839,6 +2414,10 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	    sizeof(*run->hosts));
 	run->wave_hosts = xcalloc(opt->nhosts ? opt->nhosts : 1,
 	    sizeof(*run->wave_hosts));
+	run->wave_map = xcalloc(opt->nhosts ? opt->nhosts : 1,
+	    sizeof(*run->wave_map));
+	run->sync_wait = xcalloc(opt->nhosts ? opt->nhosts : 1,
+	    sizeof(*run->sync_wait));
 	for (i = 0; i < opt->nhosts; i++) {
 		h = &run->hosts[i];
 		h->run = run;
@@ -1851,6 +2430,7 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		    sizeof(*h->regs));
 		h->strike_step = NONE;
 		h->status = HOST_PENDING;
+		host_secrets(h);
 		buf_init(&h->cmd, RUN_SCRIPT_MAX * 2, 0);
 		buf_init(&h->input, RUN_SCRIPT_MAX, 0);
 	}
@@ -1859,13 +2439,24 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	check_windows(run, d);
 	for (i = 0; i < ns; i++)
 		setup_step(run, i, d);
+	ro = run->pb->rollout.plan;
+	if (opt->fit_canary && ro.canary > opt->nhosts)
+		ro.canary = opt->nhosts;
 	if (d->nerrors == before && rollout_plan(opt->hosts, opt->nhosts,
-	    &run->pb->rollout.plan, &run->plan, d) == 0)
+	    &ro, &run->plan, d) == 0)
 		run->stats.waves = run->plan.nwaves;
+	if (d->nerrors == before && opt->resume != NULL &&
+	    (opt->resume->nhosts != opt->nhosts ||
+	    opt->resume->nsteps != run->pb->nsteps))
+		diag_err(d, run->pb->file, 0, 0, "the journal has %zu hosts and "
+		    "%zu steps, the run %zu and %zu", opt->resume->nhosts,
+		    opt->resume->nsteps, opt->nhosts, run->pb->nsteps);
 	if (d->nerrors > before) {
 		run_free(run);
 		return NULL;
 	}
+	if (opt->resume != NULL)
+		resume_state(run);
 	return run;
 }
 
@@ -1878,6 +2469,7 @@ run_free(struct run *run)
 		return;
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
+	loop_timer_stop(run->loop, &run->sync);
 	engine_free(run->engine);
 	for (i = 0; i < run->opt.nhosts; i++) {
 		for (k = 0; k < run->nregs; k++)
@@ -1905,8 +2497,12 @@ run_free(struct run *run)
 	free(run->re_err);
 	free(run->has_re_out);
 	free(run->has_re_err);
+	for (i = 0; i < run->opt.nhosts; i++)
+		free(run->hosts[i].secrets);
 	free(run->hosts);
 	free(run->wave_hosts);
+	free(run->wave_map);
+	free(run->sync_wait);
 	free(run->plugs);
 	plugin_set_release(&run->plugins);
 	rollout_plan_release(&run->plan);
@@ -1917,6 +2513,12 @@ void
 run_set_dir(struct run *run, const char *dir)
 {
 	run->opt.run_dir = dir;
+}
+
+void
+run_set_journal(struct run *run, struct journal *jn)
+{
+	run->opt.journal = jn;
 }
 
 const struct rollout_plan *

@@ -47,6 +47,8 @@
 #include "rollout.h"
 
 struct diags;
+struct jrun;
+struct journal;
 struct loop;
 struct run;
 struct tp_ctx;
@@ -83,6 +85,25 @@ struct run_opts {
 	const char		*run_dir;
 	int64_t			 signoff_poll_ms;	/* 0: 500 */
 	int64_t			 reboot_settle_ms;	/* -1: 10 s */
+	/*
+	 * Where every transition is recorded (journal.h), or NULL.  A
+	 * step that touches a host waits for its start record to be on
+	 * disk; the records of one loop turn are synced together.
+	 */
+	struct journal		*journal;
+	/*
+	 * Carry on from this state (lifeboat resume): hosts whose journal
+	 * says they are done are not run again, the others start at their
+	 * first step without an end record.  A step that started and has
+	 * no end is run again when the playbook declares it idempotent or
+	 * rerun_unknown is set; otherwise its host is marked unknown.  The
+	 * hosts must be the journal's, in its order.
+	 */
+	const struct jrun	*resume;
+	bool			 rerun_unknown;
+	/* A canary larger than the run (a rerun of a few hosts) shrinks
+	 * to the run, rather than being an error. */
+	bool			 fit_canary;
 };
 
 enum run_event_type {
@@ -129,6 +150,11 @@ struct run_event {
 	int64_t			 duration_ms;
 	int64_t			 pause_ms;
 	const struct run_stats	*stats;
+	/* RUN_HOST_DONE of a resume: the host ended before it (wave is
+	 * its own, changed and skipped say how it went). */
+	bool			 restored;
+	bool			 changed;
+	bool			 skipped;
 };
 
 typedef void run_observer_fn(const struct run_event *, void *arg);
@@ -149,6 +175,8 @@ void		 run_free(struct run *);
 /* Where sign-offs arrive from now on (dir/signoffs); dir must outlive
  * the run.  NULL: none. */
 void		 run_set_dir(struct run *, const char *dir);
+/* Where records go from now on (not owned); NULL: none. */
+void		 run_set_journal(struct run *, struct journal *);
 /* The plan made by run_new(). */
 const struct rollout_plan *run_plan(const struct run *);
 /* Work starts on the next loop turn. */
@@ -166,6 +194,13 @@ int		 run_signoff(struct run *, const char *step, const char *signer,
 		    int64_t when);
 
 const struct run_stats *run_stats(const struct run *);
+/*
+ * Whether step s of host h in state jr would need rerun_unknown to run
+ * again on resume: it started (or was cut short by a second interrupt)
+ * with no end, and pb does not declare it idempotent.
+ */
+bool		 run_resume_unknown(const struct playbook *,
+		    const struct jrun *, size_t h, size_t s);
 /* EXIT-like summary: 0 all ok, 1 failed or unreachable hosts, 3 halted,
  * 130 cancelled. */
 int		 run_status(const struct run *);

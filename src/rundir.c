@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -135,6 +136,43 @@ rundir_find(const char *id, char *why, size_t whylen)
 		return NULL;
 	}
 	return path;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+rundir_list(char ***idsp, size_t *np)
+{
+	struct dirent	*de;
+	char		*root, **ids = NULL;
+	size_t		 n = 0;
+	DIR		*d;
+
+	*idsp = NULL;
+	*np = 0;
+	if ((root = rundir_root(0)) == NULL)
+		return 0;
+	d = opendir(root);
+	free(root);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : errno;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    strlen(de->d_name) >= RUNDIR_ID_MAX)
+			continue;
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(ids, n, sizeof(*ids), cmp_str);
+	*idsp = ids;
+	*np = n;
+	return 0;
 }
 
 int

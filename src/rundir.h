@@ -30,6 +30,12 @@ char	*rundir_create(char *id, char *why, size_t whylen);
  */
 char	*rundir_find(const char *id, char *why, size_t whylen);
 /*
+ * The ids of every run directory, oldest first (ids begin with their
+ * start time).  *idsp is an array of strings to free, with the array.
+ * Returns 0, or an errno value (no runs directory yet: 0 and none).
+ */
+int	 rundir_list(char ***idsp, size_t *np);
+/*
  * Appends line (a newline is added) to file name in dir, created 0600,
  * in one write, then fsyncs it.  Returns 0, or an errno value.
  */
