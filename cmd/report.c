@@ -9,9 +9,6 @@
  * from everything written, on top of what the runner redacted when it
  * captured the outputs.
  */
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +24,6 @@
 #include "inventory.h"
 #include "journal.h"
 #include "report.h"
-#include "rundir.h"
 #include "xmalloc.h"
 #include "ytree.h"
 
@@ -168,39 +164,6 @@ collect_secrets(const struct jrun *run, const struct inventory *inv,
 	}
 }
 
-/* The run whose id sorts last: ids start with their start time. */
-static char *
-latest_run(char *why, size_t whylen)
-{
-	struct dirent	*de;
-	struct stat	 sb;
-	DIR		*d;
-	char		*root, *best = NULL, *p;
-
-	if ((root = rundir_root(0)) == NULL || (d = opendir(root)) == NULL) {
-		snprintf(why, whylen, "no runs yet (in %s)", root ? root :
-		    "$XDG_STATE_HOME/lifeboat/runs");
-		free(root);
-		return NULL;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		xasprintf(&p, "%s/%s/%s", root, de->d_name, JOURNAL_FILE);
-		if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (best == NULL || strcmp(de->d_name, best) > 0)) {
-			free(best);
-			best = xstrdup(de->d_name);
-		}
-		free(p);
-	}
-	closedir(d);
-	if (best == NULL)
-		snprintf(why, whylen, "no runs yet (in %s)", root);
-	free(root);
-	return best;
-}
-
 static int
 report_parse(struct cmd_ctx *ctx, int argc, char **argv,
     struct report_args *a)
@@ -299,12 +262,11 @@ report_main(struct cmd_ctx *ctx, int argc, char **argv)
 	struct report_args	 a;
 	struct report_opts	 ro;
 	struct secrets		 sec = { NULL, 0 };
-	struct journal_error	 je;
 	struct inventory	*inv = NULL;
 	enum report_format	 f = REPORT_TEXT;
 	struct jrun		 run;
 	struct buf		 b;
-	char			 why[512], *id = NULL, *dir = NULL;
+	char			*dir = NULL;
 	int			 r, status = EXIT_USAGE;
 	bool			 loaded = false;
 
@@ -324,24 +286,8 @@ report_main(struct cmd_ctx *ctx, int argc, char **argv)
 		    "or .zip", a.bundle);
 		return EXIT_USAGE;
 	}
-	if (strcmp(a.id, "last") == 0 &&
-	    (id = latest_run(why, sizeof why)) == NULL) {
-		cmd_error(ctx, "%s", why);
+	if (cmd_load_run(ctx, a.id, &dir, &run) != EXIT_OK)
 		goto out;
-	}
-	if ((dir = rundir_find(id ? id : a.id, why, sizeof why)) == NULL) {
-		cmd_error(ctx, "%s", why);
-		goto out;
-	}
-	if ((r = journal_load(dir, &run, &je)) != 0) {
-		if (je.line > 0)
-			fprintf(stderr, "%s:%zu:%zu: %s\n", je.file, je.line,
-			    je.col, je.msg);
-		else
-			cmd_error(ctx, "%s: %s", je.file[0] ? je.file : dir,
-			    je.msg[0] ? je.msg : err_str(r));
-		goto out;
-	}
 	loaded = true;
 	inv = load_inventory(ctx, &run);
 	collect_secrets(&run, inv, &sec);
@@ -369,7 +315,6 @@ out:
 		journal_run_release(&run);
 	inventory_free(inv);
 	free(sec.v);
-	free(id);
 	free(dir);
 	buf_release(&b);
 	return status;

@@ -24,6 +24,7 @@
 #include "errors.h"
 #include "journal.h"
 #include "json.h"
+#include "redact.h"
 #include "report.h"
 #include "xmalloc.h"
 
@@ -187,7 +188,7 @@ mask_list(const struct report_opts *o, size_t *np)
 
 	v = xcalloc(o != NULL ? 2 * o->nsecrets + 1 : 1, sizeof(*v));
 	for (i = 0; o != NULL && i < o->nsecrets; i++) {
-		if ((s = o->secrets[i]) == NULL || s[0] == '\0')
+		if ((s = o->secrets[i]) == NULL || strlen(s) < REDACT_MIN_LEN)
 			continue;
 		v[n++] = xstrdup(s);
 		buf_reset(&b);

@@ -327,7 +327,8 @@ failures(struct rep *r)
 		rep_puts(r, "</a> <span class=\"meta\">(");
 		esc(r, rep_site(h->site));
 		if (h->wave < run->nwaves)
-			rep_printf(r, ", wave %zu", h->wave);
+			rep_printf(r, ", wave %zu",
+			    run->waves[h->wave].number);
 		rep_puts(r, ")</span></h3>\n");
 		if (s == JNONE) {
 			rep_puts(r, "</div>\n");
@@ -559,9 +560,9 @@ host(struct rep *r, size_t k)
 	rep_puts(r, "</b> <span class=\"meta\">(");
 	esc(r, rep_site(h->site));
 	rep_puts(r, ", ");
-	esc(r, h->os);
+	esc(r, rep_site(h->os));
 	if (h->wave < run->nwaves)
-		rep_printf(r, ", wave %zu", h->wave);
+		rep_printf(r, ", wave %zu", run->waves[h->wave].number);
 	rep_dur(h->done ? h->ms : r->hosts[k].end_at > 0 ?
 	    r->hosts[k].end_at - r->hosts[k].start_at : -1, t, sizeof t);
 	rep_printf(r, ")%s, %s</span></summary>\n", r->hosts[k].changed ?

@@ -113,7 +113,7 @@ void		 rep_time(int64_t ms, char *, size_t);
 void		 rep_dur(int64_t ms, char *, size_t);
 /* "wave 0 (canary)" (several waves), "wave 3", "no wave". */
 void		 rep_wave_name(const struct rep *, size_t w, char *, size_t);
-const char	*rep_site(const char *);	/* "-" for none */
+const char	*rep_site(const char *);	/* "-" for NULL or "" */
 const char	*rep_cat_name(enum hcat);	/* "not run", ... */
 /* The outcome of a host's step as a word: its outcome, "unknown"
  * (started, no end) or "not run". */

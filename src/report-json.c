@@ -172,7 +172,7 @@ wave_kv(struct json *j, const struct rep *r, size_t w)
 {
 	json_key(j, "wave");
 	if (w < r->run->nwaves)
-		json_int(j, (int64_t)w);
+		json_int(j, (int64_t)r->run->waves[w].number);
 	else
 		json_null(j);
 }
@@ -232,7 +232,7 @@ waves(struct rep *r, struct json *j)
 	json_arr_begin(j);
 	for (i = 0; i < run->nwaves; i++) {
 		json_obj_begin(j);
-		json_kv_int(j, "wave", (int64_t)i);
+		json_kv_int(j, "wave", (int64_t)run->waves[i].number);
 		rep_wave_name(r, i, w, sizeof w);
 		json_kv_str(j, "name", w);
 		ms_kv(j, "duration_ms", rep_wave_ms(r, i, &end));
@@ -373,7 +373,7 @@ hosts(struct rep *r, struct json *j)
 		json_obj_begin(j);
 		str(r, j, "name", h->name);
 		str(r, j, "site", h->site[0] ? h->site : NULL);
-		str(r, j, "os", h->os);
+		str(r, j, "os", h->os != NULL && h->os[0] ? h->os : NULL);
 		wave_kv(j, r, h->wave);
 		str(r, j, "status", rh->status);
 		json_kv_bool(j, "changed", rh->changed);

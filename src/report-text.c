@@ -132,7 +132,7 @@ static void
 wave_of(const struct rep *r, size_t w, char *s, size_t len)
 {
 	if (w < r->run->nwaves)
-		snprintf(s, len, "wave %zu", w);
+		snprintf(s, len, "wave %zu", r->run->waves[w].number);
 	else
 		snprintf(s, len, "no wave");
 }
@@ -555,7 +555,7 @@ host(struct rep *r, size_t k, size_t sw)
 	rep_dur(h->done ? h->ms : r->hosts[k].end_at > 0 ?
 	    r->hosts[k].end_at - r->hosts[k].start_at : -1, t, sizeof t);
 	buf_addf(&b, "%s (%s, %s, %s): %s%s, %s", h->name, rep_site(h->site),
-	    h->os ? h->os : "-", w, r->hosts[k].status,
+	    rep_site(h->os), w, r->hosts[k].status,
 	    r->hosts[k].changed ? ", changed" : "", t);
 	wrapped(r, buf_str(&b), 0, 2);
 	for (i = 0; i < run->nsteps; i++) {

@@ -16,11 +16,11 @@
 #include "buf.h"
 #include "errors.h"
 #include "journal.h"
+#include "redact.h"
 #include "report-int.h"
 #include "report.h"
 #include "xmalloc.h"
 
-#define REDACTED	"********"
 #define MAX_WARNINGS	20
 
 static const char *const format_names[] = {
@@ -56,31 +56,12 @@ int
 report_redact(const struct report_opts *o, const char *s, size_t len,
     struct buf *out)
 {
-	const char	*sec;
-	size_t		 i = 0, run = 0, k, sl, best;
-	int		 r = 0;
-
-	while (i < len) {
-		best = 0;
-		for (k = 0; o != NULL && k < o->nsecrets; k++) {
-			if ((sec = o->secrets[k]) == NULL || sec[0] != s[i])
-				continue;
-			sl = strlen(sec);
-			if (sl > best && sl <= len - i &&
-			    memcmp(s + i, sec, sl) == 0)
-				best = sl;
-		}
-		if (best == 0) {
-			i++;
-			continue;
-		}
-		r |= buf_add(out, s + run, i - run);
-		r |= buf_adds(out, REDACTED);
-		i += best;
-		run = i;
-	}
-	r |= buf_add(out, s + run, len - run);
-	return r ? LB_ERR_LIMIT : 0;
+	/* A mask is 8 bytes for a secret of 3 at least: at most 3 times. */
+	if (len > (out->max - out->len) / 3)
+		return LB_ERR_LIMIT;
+	(void)redact(out, s, len, o != NULL ? o->secrets : NULL,
+	    o != NULL ? o->nsecrets : 0);
+	return 0;
 }
 
 void
@@ -223,10 +204,10 @@ rep_wave_name(const struct rep *r, size_t w, char *s, size_t len)
 {
 	if (w >= r->run->nwaves)
 		snprintf(s, len, "no wave");
-	else if (w == 0 && r->run->nwaves > 1)
+	else if (r->run->waves[w].number == 0)
 		snprintf(s, len, "wave 0 (canary)");
 	else
-		snprintf(s, len, "wave %zu", w);
+		snprintf(s, len, "wave %zu", r->run->waves[w].number);
 }
 
 const char *

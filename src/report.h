@@ -37,7 +37,8 @@ enum report_format {
 
 struct report_opts {
 	/* Strings replaced by ******** wherever they would be shown (not
-	 * owned); empty strings are ignored. */
+	 * owned); as everywhere (redact.h), those shorter than
+	 * REDACT_MIN_LEN are left alone. */
 	const char *const *secrets;
 	size_t		 nsecrets;
 	/* The last max_output bytes of each captured output are shown (0:
@@ -61,9 +62,9 @@ int		 report_format_parse(const char *, enum report_format *);
 const char	*report_format_name(enum report_format);
 
 /*
- * Appends s[0..len) to out with every secret of o replaced by
- * ********, longest first where two overlap.  Returns 0 or
- * LB_ERR_LIMIT.
+ * Appends s[0..len) to out with every secret of o replaced by ********
+ * (redact()).  Returns 0, or LB_ERR_LIMIT when out might not hold it
+ * (nothing is appended then).
  */
 int		 report_redact(const struct report_opts *, const char *s,
 		    size_t len, struct buf *out);
