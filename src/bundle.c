@@ -651,13 +651,31 @@ dedup(struct bundle_manifest *m, struct bundle_check *c)
 	return r;
 }
 
+/* The problems from first on in line order (stable: few, mostly in
+ * order already). */
+static void
+sort_problems(struct bundle_check *c, size_t first)
+{
+	struct bundle_problem	 t;
+	size_t			 i, k;
+
+	for (i = first + 1; i < c->n; i++) {
+		t = c->v[i];
+		for (k = i; k > first && (c->v[k - 1].line > t.line ||
+		    (c->v[k - 1].line == t.line && c->v[k - 1].col > t.col));
+		    k--)
+			c->v[k] = c->v[k - 1];
+		c->v[k] = t;
+	}
+}
+
 int
 bundle_manifest_parse(const char *data, size_t len,
     struct bundle_manifest *m, struct bundle_check *c)
 {
 	struct bundle_mentry	 e;
 	const char		*p = data, *nl, *end = data + len;
-	size_t			 line = 0;
+	size_t			 line = 0, first = c->n;
 	int			 r = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -675,6 +693,7 @@ bundle_manifest_parse(const char *data, size_t len,
 	}
 	if (m->n >= 2 && dedup(m, c) != 0)
 		r = LB_ERR_INVALID;
+	sort_problems(c, first);
 	return r;
 }
 
@@ -772,6 +791,10 @@ entry(struct areader *ar, struct archive_entry *e)
 	}
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
+	/* "./" itself, as tar -C dir . writes it. */
+	if (archive_entry_filetype(e) == AE_IFDIR && (name[0] == '\0' ||
+	    strcmp(name, ".") == 0))
+		return 0;
 	if ((why = unsafe(e, name)) != NULL) {
 		problem(ar->c, name, 0, 0, "unsafe entry: %s", why);
 		return 0;

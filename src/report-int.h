@@ -54,7 +54,7 @@ enum rout_state {
 /* The part of an output a report shows: its end, redacted. */
 struct rexcerpt {
 	struct buf	 text;
-	size_t		 bytes;		/* of the whole output, redacted */
+	size_t		 bytes;		/* of the whole output, as captured */
 	size_t		 left_out;	/* bytes before the part shown */
 	enum rout_state	 state;
 };

@@ -379,6 +379,7 @@ rep_excerpt(struct rep *r, size_t h, size_t s, int stream,
 	x->state = rep_out_state(r, h, s, stream);
 	if (o->len <= 0 || x->state == ROUT_NONE)
 		return false;
+	x->bytes = (size_t)o->len;
 	if (x->state == ROUT_UNREADABLE)
 		return true;
 	buf_init(&raw, REPORT_MAX_SIZE, 0);
@@ -387,7 +388,6 @@ rep_excerpt(struct rep *r, size_t h, size_t s, int stream,
 	    &x->text) != 0 && r->err == 0)
 		r->err = LB_ERR_LIMIT;
 	buf_release(&raw);
-	x->bytes = x->text.len;
 	if (x->text.len <= r->max_output)
 		return true;
 	t = x->text.data;
