@@ -30,8 +30,10 @@
 #include "engine.h"
 #include "errors.h"
 #include "inventory.h"
+#include "arena.h"
 #include "journal.h"
 #include "json.h"
+#include "jsonr.h"
 #include "pattern.h"
 #include "rundir.h"
 #include "xmalloc.h"
@@ -588,6 +590,57 @@ cmd_conn_from_run(struct cmd_conn *c, const struct jrun *jr)
 	c->to.accept_new_host_keys = jr->accept_new;
 }
 
+/* When run id started (its journal's first record), in ms; 0: unknown. */
+static int64_t
+run_started(const char *id)
+{
+	struct arena	*a;
+	struct jv	*o;
+	struct buf	 b;
+	char		*root, *path;
+	const char	*nl;
+	int64_t		 at = 0;
+
+	if ((root = rundir_root(0)) == NULL)
+		return 0;
+	xasprintf(&path, "%s/%s/%s", root, id, JOURNAL_FILE);
+	free(root);
+	buf_init(&b, 0, 0);
+	if (buf_read_file(&b, path, 1024 * 1024) == 0 && b.len > 0 &&
+	    (nl = memchr(b.data, '\n', b.len)) != NULL) {
+		a = arena_new();
+		if (jsonr_parse(a, b.data, (size_t)(nl - b.data), &o,
+		    NULL) == 0)
+			at = jv_int(o, "at", 0);
+		arena_free(a);
+	}
+	buf_release(&b);
+	free(path);
+	return at;
+}
+
+/*
+ * The latest of ids (sorted): ids start with the second they were made,
+ * so among those of the last second, the one whose journal began last.
+ */
+static const char *
+latest(char **ids, size_t n)
+{
+	const char	*best = ids[n - 1];
+	int64_t		 at, best_at = run_started(best);
+	size_t		 i;
+
+	for (i = n - 1; i-- > 0;) {
+		if (strncmp(ids[i], ids[n - 1], 16) != 0)
+			break;
+		if ((at = run_started(ids[i])) > best_at) {
+			best = ids[i];
+			best_at = at;
+		}
+	}
+	return best;
+}
+
 int
 cmd_load_run(struct cmd_ctx *ctx, const char *id, char **dirp,
     struct jrun *jr)
@@ -606,7 +659,7 @@ cmd_load_run(struct cmd_ctx *ctx, const char *id, char **dirp,
 			free(ids);
 			return EXIT_USAGE;
 		}
-		*dirp = rundir_find(ids[n - 1], why, sizeof why);
+		*dirp = rundir_find(latest(ids, n), why, sizeof why);
 		for (i = 0; i < n; i++)
 			free(ids[i]);
 		free(ids);

@@ -1193,8 +1193,12 @@ cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
 	if (same_file(ctx, "playbook", jr->playbook, jr->playbook_sha256,
 	    jr->id, strict) != 0)
 		return EXIT_USAGE;
-	if (ctx->ninventories == 0) {
-		ctx->inventories = (const char **)jr->inv_paths;
+	if (ctx->ninventories == 0 && jr->ninv > 0) {
+		/* The array is main's to free; the paths stay jr's. */
+		free(ctx->inventories);
+		ctx->inventories = xcalloc(jr->ninv, sizeof(char *));
+		for (i = 0; i < jr->ninv; i++)
+			ctx->inventories[i] = jr->inv_paths[i];
 		ctx->ninventories = jr->ninv;
 		for (i = 0; i < jr->ninv; i++)
 			if (same_file(ctx, "inventory", jr->inv_paths[i],

@@ -343,25 +343,31 @@ static const struct option runs_long[] = {
 static int
 runs_main(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	const char	*sub;
+	const char	*words[3];
+	size_t		 n = 0;
 	int		 c;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", runs_long)) != -1) {
-		if (c == 'h')
-			return cmd_usage(&cmd_runs_entry, NULL, true);
-		return EXIT_USAGE;
+	for (;;) {
+		while ((c = cmd_getopt(ctx, argc, argv, "", runs_long)) != -1)
+			return c == 'h' ? cmd_usage(&cmd_runs_entry, NULL,
+			    true) : EXIT_USAGE;
+		if (optind >= argc)
+			break;
+		if (n == 3)
+			break;
+		words[n++] = argv[optind++];
 	}
-	sub = optind < argc ? argv[optind++] : "list";
-	if (strcmp(sub, "list") == 0 && optind == argc)
+	if (n == 0 || (n == 1 && strcmp(words[0], "list") == 0))
 		return runs_list(ctx);
-	if (strcmp(sub, "show") == 0 && optind == argc - 1)
-		return runs_show(ctx, argv[optind]);
-	if (strcmp(sub, "show") == 0)
+	if (strcmp(words[0], "show") == 0 && n == 2)
+		return runs_show(ctx, words[1]);
+	if (strcmp(words[0], "show") == 0)
 		cmd_error(ctx, "runs show: one run id (or 'last')");
-	else if (strcmp(sub, "list") == 0)
+	else if (strcmp(words[0], "list") == 0)
 		cmd_error(ctx, "runs list takes no argument");
 	else
-		cmd_error(ctx, "runs: no subcommand '%s' (list, show)", sub);
+		cmd_error(ctx, "runs: no subcommand '%s' (list, show)",
+		    words[0]);
 	return cmd_usage(&cmd_runs_entry, NULL, false);
 }
 

@@ -582,24 +582,40 @@ parse_all(struct reader *r, const char *data, size_t size)
 int
 journal_load(const char *dir, struct jrun *run, struct journal_error *err)
 {
-	struct reader	 r;
 	struct buf	 b;
+	char		 file[sizeof err->file];
 	int		 e;
 
 	memset(run, 0, sizeof(*run));
 	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof err->file, "%s/%s", dir, JOURNAL_FILE);
-	memset(&r, 0, sizeof(r));
-	r.run = run;
-	r.err = err;
+	snprintf(file, sizeof file, "%s/%s", dir, JOURNAL_FILE);
+	snprintf(err->file, sizeof err->file, "%s", file);
 	buf_init(&b, JOURNAL_READ_MAX, 0);
-	if ((e = buf_read_file(&b, err->file, JOURNAL_READ_MAX)) != 0) {
+	if ((e = buf_read_file(&b, file, JOURNAL_READ_MAX)) != 0) {
 		snprintf(err->msg, sizeof err->msg, "%s", strerror(e));
 		buf_release(&b);
 		return e == ENOENT ? LB_ERR_NOT_FOUND : LB_ERR_SYSTEM;
 	}
-	e = parse_all(&r, b.data ? b.data : "", b.len);
+	e = journal_parse(b.data ? b.data : "", b.len, run, err);
+	snprintf(err->file, sizeof err->file, "%s", file);
 	buf_release(&b);
+	return e;
+}
+
+int
+journal_parse(const char *data, size_t len, struct jrun *run,
+    struct journal_error *err)
+{
+	struct reader	 r;
+	int		 e;
+
+	memset(run, 0, sizeof(*run));
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof err->file, "%s", JOURNAL_FILE);
+	memset(&r, 0, sizeof(r));
+	r.run = run;
+	r.err = err;
+	e = parse_all(&r, data, len);
 	if (e == 0 && run->records == 0) {
 		snprintf(err->msg, sizeof err->msg, run->torn_len > 0 ?
 		    "no whole record: the run record itself is torn" :
@@ -617,7 +633,9 @@ journal_run_release(struct jrun *run)
 	size_t	 i, s;
 
 	for (i = 0; i < run->nhosts; i++) {
-		for (s = 0; s < run->nsteps; s++)
+		/* A run record that failed half way has hosts without. */
+		for (s = 0; run->hosts[i].steps != NULL && s < run->nsteps;
+		    s++)
 			step_clear(&run->hosts[i].steps[s]);
 		free(run->hosts[i].steps);
 		free(run->hosts[i].name);

@@ -253,6 +253,9 @@ struct journal_error {
  */
 int		 journal_load(const char *dir, struct jrun *run,
 		    struct journal_error *err);
+/* The same from data[0..len) in memory (err->file is "journal"). */
+int		 journal_parse(const char *data, size_t len, struct jrun *,
+		    struct journal_error *err);
 void		 journal_run_release(struct jrun *);
 /*
  * Reads an output of the run in dir into b (reset first) and checks its
