@@ -242,6 +242,58 @@ is "$(printf '%s\n' "$out" | norm)" "$(norm <"$T/r.txt")" \
     "a resumed run's report is the uninterrupted run's"
 like "$out" '^resumes +1$' "the resume is counted"
 
+# The same with a real run: one cut after any record (a crash there) and
+# resumed reports as the uninterrupted run, times aside.
+export LIFEBOAT_PLUGIN_PATH="${BUILD:-$TESTDIR/../build}/plugins"
+python3 - "$T/sim.yml" <<'EOF'
+import sys
+out = ["defaults:", "  transport: sim", "  sim:", "    latency: 2ms",
+       "    commands:",
+       "      - { match: '*two ?s?7?*', rc: 1, stderr: \"two failed\\n\" }",
+       "sites:"]
+for k, s in enumerate(["ams", "fra"]):
+    out += [f"  {s}:", "    hosts:"]
+    for i in range(10):
+        out.append(f"      s{k * 10 + i:02d}: {{ os: linux, tier: {i % 3} }}")
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+EOF
+cat > "$T/real.yml" <<'EOF'
+name: real
+kind: exercise
+targets: all
+rollout: { canary: 2, waves: [50%, 100%], max_fail: 50% }
+steps:
+  - name: one
+    shell: echo one {{ host.name }}
+    idempotent: true
+  - name: two
+    shell: echo two {{ host.name }}
+    idempotent: true
+EOF
+ls "$RUNS" >"$T/before"
+"$LIFEBOAT" -i "$T/sim.yml" run "$T/real.yml" -q >/dev/null 2>&1
+real=$(ls "$RUNS" | grep -vxFf "$T/before")
+nrec=$(wc -l < "$RUNS/$real/journal")
+cut=20000101T000000Z-cut
+mkdir -m 700 "$RUNS/$cut"
+cp "$RUNS/$real/outputs" "$RUNS/$real/run.json" "$RUNS/$cut/"
+head -n $((nrec / 2)) "$RUNS/$real/journal" |
+    sed "1s/\"id\":\"$real\"/\"id\":\"$cut\"/" >"$RUNS/$cut/journal"
+"$LIFEBOAT" -i "$T/sim.yml" resume "$cut" --rerun-unknown -q >/dev/null 2>&1
+untimed() {
+	sed -E -e "s/$cut/$real/g" -e '/^(started|ended|duration|resumes) /d' \
+	    -e '/^TIMELINE$/,/^HOSTS$/d' \
+	    -e 's/[0-9]+m[0-9]+s|[0-9]+\.[0-9]s|[0-9]+ms/T/g'
+}
+lb -i "$T/sim.yml" report "$real"
+a=$(printf '%s\n' "$out" | untimed)
+like "$a" '^s07 \(ams, linux, wave [0-9]\): failed' \
+    "a real run's report: the failed host"
+lb -i "$T/sim.yml" report "$cut"
+like "$out" '^resumes +[1-9]' "the run cut half way was resumed"
+is "$(printf '%s\n' "$out" | untimed)" "$a" \
+    "a real run cut half way and resumed reports as the uninterrupted one"
+
 # -o: the file, 0600, replaced whole; last.
 lb -i "$inv" report "$PB" -o "$T/out.txt"
 is "$rc" 0 "-o exits 0"
