@@ -371,7 +371,8 @@ add_manifest(struct bwriter *w, struct bundle_info *info)
 
 	if (w->err != 0)
 		return;
-	qsort(w->recs, w->nrecs, sizeof(*w->recs), cmp_mrec);
+	if (w->nrecs > 1)
+		qsort(w->recs, w->nrecs, sizeof(*w->recs), cmp_mrec);
 	buf_init(&b, 0, 0);
 	for (i = 0; i < w->nrecs; i++)
 		if (buf_addf(&b, "%s  %s\n", w->recs[i].sha256,
@@ -848,16 +849,19 @@ compare(struct areader *ar, struct bundle_manifest *m)
 	struct afile		 key, *f;
 	size_t			 i;
 
-	qsort(ar->files, ar->nfiles, sizeof(*ar->files), cmp_afile);
+	/* qsort() and bsearch() want an array, even an empty one. */
+	if (ar->nfiles > 1)
+		qsort(ar->files, ar->nfiles, sizeof(*ar->files), cmp_afile);
 	for (i = 1; i < ar->nfiles; i++)
 		if (strcmp(ar->files[i].path, ar->files[i - 1].path) == 0)
 			problem(c, ar->files[i].path, 0, 0, "appears twice "
 			    "in the archive");
-	qsort(m->v, m->n, sizeof(*m->v), cmp_mentry);
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof(*m->v), cmp_mentry);
 	for (i = 0; i < m->n; i++) {
 		key.path = m->v[i].path;
-		f = bsearch(&key, ar->files, ar->nfiles, sizeof(*ar->files),
-		    cmp_afile);
+		f = ar->nfiles == 0 ? NULL : bsearch(&key, ar->files,
+		    ar->nfiles, sizeof(*ar->files), cmp_afile);
 		if (f == NULL) {
 			problem(c, m->v[i].path, 0, 0, "missing (in the "
 			    "manifest, not in the archive)");
