@@ -450,7 +450,8 @@ rec_other(struct reader *r, const char *t, const struct jv *o)
 		if (run->waves[w].start_at == 0)
 			run->waves[w].start_at = r->at;
 		timeline(r, t, JNONE, JNONE, "wave %zu started: %zu host%s",
-		    run->waves[w].number, run->waves[w].n, run->waves[w].n == 1 ? "" : "s");
+		    run->waves[w].number, run->waves[w].n,
+		    run->waves[w].n == 1 ? "" : "s");
 	} else if (strcmp(t, "pause") == 0) {
 		if (jv_int(o, "ms", 0) > 0)
 			timeline(r, t, JNONE, JNONE, "pause of %" PRId64

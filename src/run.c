@@ -2037,8 +2037,8 @@ resume_host(struct run *run, struct rhost *h)
 			h->step = s;
 			h->sent = true;
 			h->t_step = loop_now(run->loop);
-			rec_step_end(h, "unknown", NULL, "it started and did not "
-			    "end: not run again without --rerun-unknown");
+			rec_step_end(h, "unknown", NULL, "it started and did "
+			    "not end: not run again without --rerun-unknown");
 			resume_done(run, h, "unknown", true);
 			return;
 		}
@@ -2448,8 +2448,8 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	if (d->nerrors == before && opt->resume != NULL &&
 	    (opt->resume->nhosts != opt->nhosts ||
 	    opt->resume->nsteps != run->pb->nsteps))
-		diag_err(d, run->pb->file, 0, 0, "the journal has %zu hosts and "
-		    "%zu steps, the run %zu and %zu", opt->resume->nhosts,
+		diag_err(d, run->pb->file, 0, 0, "the journal has %zu hosts "
+		    "and %zu steps, the run %zu and %zu", opt->resume->nhosts,
 		    opt->resume->nsteps, opt->nhosts, run->pb->nsteps);
 	if (d->nerrors > before) {
 		run_free(run);

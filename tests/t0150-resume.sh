@@ -351,6 +351,62 @@ unlike "$out$err" 'CANARY-9f3e-SECRET' "nor on the terminal"
 like "$(cat "$RUNS/$id/outputs")" '^token is \*\*\*\*\*\*\*\* here$' \
     "the output is kept, the secret masked"
 
+# Killed while waiting for a sign-off, and at a gate between waves: the
+# resumed run waits again, and goes on when signed.
+cat > "$T/gate.yml" <<'EOF'
+name: gated
+kind: mirp
+targets: h000,h001,h002
+rollout:
+  canary: 1
+  pause: manual
+steps:
+  - name: declare
+    manual: { owner: incident-lead, text: Declare the incident. }
+  - name: work
+    shell: echo working
+EOF
+wait_for_record() {	# RUN PATTERN: until the journal has it (10 s)
+	for k in $(seq 1 100); do
+		grep -q "$2" "$RUNS/$1/journal" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+"$LIFEBOAT" -i "$T/inv.yml" run "$T/gate.yml" -q >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+id=$(run_id)
+ok "the run starts its canary" wait_for_record "$id" '"t":"wave"'
+kill -9 "$pid"; wait "$pid" 2>/dev/null
+"$LIFEBOAT" resume "$id" -q >"$T/r1.out" 2>&1 &
+pid=$!
+sleep 0.5
+lb signoff "$id" declare --by alice
+is "$rc" 0 "signed off to the resumed run"
+ok "the canary ends and the gate waits" wait_for_record "$id" '"t":"pause"'
+kill -9 "$pid"; wait "$pid" 2>/dev/null
+"$LIFEBOAT" resume "$id" -q >"$T/r2.out" 2>&1 &
+pid=$!
+sleep 1
+lb runs show "$id"
+like "$out" '^  h001 +ams +pending' "at the gate, wave 1's hosts are pending"
+lb signoff "$id" 'wave 1' --by bob
+is "$rc" 0 "the gate signed off"
+for k in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait "$pid"
+is "$?" 0 "the twice-resumed run ends ok"
+lb runs show --json "$id"
+is "$(echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(h["state"] for w in d["waves"] for h in w["hosts"]))')" \
+    "ok ok ok" "every host ok"
+is "$(grep -c '"t":"signoff"' "$RUNS/$id/journal")" 2 \
+    "the journal holds each sign-off once"
+is "$(grep -c '"t":"end","at":[0-9]*,"h":0,"s":0,' "$RUNS/$id/journal")" 1 \
+    "the canary's manual step ended once"
+
 # LIFEBOAT_JOURNAL=off (to measure its cost) writes none.
 ls "$RUNS" | sort > "$T/before"
 LIFEBOAT_JOURNAL=off lb -i "$T/inv.yml" run "$T/slow.yml" -q

@@ -68,6 +68,7 @@ test_shipped(void **state)
 	assert_int_equal(st->retries, 3);
 	assert_int_equal(st->retry_delay_ms, 2000);
 	assert_true(st->confirm);
+	assert_true(st->idempotent);
 	assert_int_equal(st->on_failure, PB_FAIL_STOP);
 
 	st = &pb->steps[2];
@@ -85,7 +86,8 @@ test_shipped(void **state)
 	st = &pb->steps[3];
 	assert_int_equal(st->action->type, PB_REBOOT);
 	assert_string_equal(st->when, "removed.changed == true");
-	assert_int_equal(st->when_pos.line, 43);
+	assert_int_equal(st->when_pos.line, 45);
+	assert_false(st->idempotent);	/* a reboot is not */
 	assert_int_equal(st->on_failure, PB_FAIL_CONTINUE);
 	playbook_free(pb);
 	diags_release(&d);
