@@ -124,6 +124,24 @@ like "$ctext" '^ams-app03 \(ams, linux, wave 1\): not run' \
 like "$ctext" 'torn record \(47 bytes left out\)' "text: the torn tail"
 like "$ctext" '^result +interrupted$' "text: a run without a done record"
 
+# A run still going (another process holds its journal's lock).
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)' "$RUNS/$CR/journal" >"$T/lock.out" &
+lockpid=$!
+for i in $(seq 1 50); do
+	grep -q locked "$T/lock.out" 2>/dev/null && break
+	sleep 0.1
+done
+lb -i "$inv" report "$CR"
+kill "$lockpid"
+wait "$lockpid" 2>/dev/null
+is "$rc" 0 "a run still going: reported"
+like "$out" '^result +running$' "a run still going: its result is running"
+like "$out" 'the run is still going' "a run still going: a warning says so"
+
 # JSON: one object, keys in their documented order.
 keys=$(python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
