@@ -47,11 +47,13 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_inventory_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_rerun_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_signoff_entry;
+extern const struct cmd_entry cmd_verify_bundle_entry;
 extern const struct cmd_entry cmd_version_entry;
 
 /* The options every command takes, for getopt_long tables. */

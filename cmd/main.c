@@ -16,11 +16,13 @@
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_inventory_entry,
+	&cmd_report_entry,
 	&cmd_rerun_entry,
 	&cmd_resume_entry,
 	&cmd_run_entry,
 	&cmd_runs_entry,
 	&cmd_signoff_entry,
+	&cmd_verify_bundle_entry,
 	&cmd_version_entry,
 };
 #define NCMDS	(sizeof cmd_table / sizeof *cmd_table)

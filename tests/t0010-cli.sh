@@ -68,7 +68,7 @@ if ! command -v mandoc >/dev/null; then
 	_report 1 "mandoc is installed (tools/deps test installs it)"
 else
 	syn=$(mandoc -Tascii man/lifeboat.1 | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
-	    tr -s ' \n' ' ' | tr '[:upper:]' '[:lower:]')
+	    tr -s ' \t\n' ' ' | tr '[:upper:]' '[:lower:]')
 	lb --help
 	while IFS= read -r u; do
 		u=$(echo "$u" | sed 's/^ *//' | tr -s ' ' | tr '[:upper:]' '[:lower:]')
