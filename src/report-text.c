@@ -411,7 +411,11 @@ tables(struct rep *r)
 	size_t			 i, lw;
 
 	heading(r, "WAVES");
-	lw = run->nwaves > 1 ? 15 : 7;
+	for (i = 0, lw = 7; i < run->nwaves; i++) {
+		rep_wave_name(r, i, w, sizeof w);
+		if (strlen(w) > lw)
+			lw = strlen(w);
+	}
 	counts_head(r, "wave", lw);
 	for (i = 0; i <= run->nwaves; i++) {
 		if (i == run->nwaves && r->waves[i].hosts == 0)
