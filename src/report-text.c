@@ -103,6 +103,7 @@ wrapped(struct rep *r, const char *s, size_t col, size_t indent)
 	struct buf	 b = BUF_INIT;
 	const char	*p, *sp;
 	size_t		 wl;
+	bool		 fresh = true;	/* no word on this line yet */
 
 	cleaned(r, &b, s);
 	for (p = buf_str(&b); *p != '\0'; p = sp) {
@@ -113,15 +114,16 @@ wrapped(struct rep *r, const char *s, size_t col, size_t indent)
 		if ((sp = strchr(p, ' ')) == NULL)
 			sp = p + strlen(p);
 		wl = width(p, (size_t)(sp - p));
-		if (col > indent && col + 1 + wl > COLS) {
+		if (!fresh && col + 1 + wl > COLS) {
 			rep_printf(r, "\n%*s", (int)indent, "");
 			col = indent;
-		} else if (col > indent) {
+		} else if (!fresh) {
 			rep_puts(r, " ");
 			col++;
 		}
 		rep_add(r, p, (size_t)(sp - p));
 		col += wl;
+		fresh = false;
 	}
 	rep_puts(r, "\n");
 	buf_release(&b);

@@ -273,6 +273,7 @@ for k, s in enumerate(["ams", "fra"]):
     out += [f"  {s}:", "    hosts:"]
     for i in range(10):
         out.append(f"      s{k * 10 + i:02d}: {{ os: linux, tier: {i % 3} }}")
+out.append("      x: { os: linux, tier: 2, sim: { fail_rate: 1 } }")
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 EOF
 cat > "$T/real.yml" <<'EOF'
@@ -307,6 +308,8 @@ lb -i "$T/sim.yml" report "$real"
 a=$(printf '%s\n' "$out" | untimed)
 like "$a" '^s07 \(ams, linux, wave [0-9]\): failed' \
     "a real run's report: the failed host"
+like "$a" '^x \(fra, wave [0-9]\): FAILED at step 01' \
+    "a real run's report: a host of one letter, its failure"
 lb -i "$T/sim.yml" report "$cut"
 like "$out" '^resumes +[1-9]' "the run cut half way was resumed"
 is "$(printf '%s\n' "$out" | untimed)" "$a" \
