@@ -197,6 +197,26 @@ const char *cmd_user(void);
 /* SHA-256 of a file's bytes as hex into hex[65]; 0 or an errno value. */
 int	 cmd_sha256_file(const char *path, char *hex);
 
+struct journal;
+/* The "inventories" of a run record: each source's path and SHA-256. */
+void	 cmd_record_inventories(struct json *, const struct inventory *);
+/*
+ * Whether path still has the digest sha a run (id) recorded: 0 when it
+ * has, or when it changed and strict is off (a warning says so); -1
+ * after a message otherwise.
+ */
+int	 cmd_same_file(struct cmd_ctx *, const char *what, const char *path,
+	    const char *sha, const char *id, bool strict);
+/* The inventories of run jr (those of -i when given, else the recorded
+ * ones, checked with cmd_same_file()) into *invp; an exit status. */
+int	 cmd_reload_inventory(struct cmd_ctx *, const struct jrun *,
+	    bool strict, struct inventory **);
+/* A "rerun" record naming id, appended to run of's journal in dir. */
+int	 cmd_rerun_link(struct cmd_ctx *, const char *dir, const char *of,
+	    const char *id);
+/* A "resume" record: where a resume begins. */
+void	 cmd_resume_record(struct journal *, bool force, bool rerun_unknown);
+
 #define CMD_MAX_EVARS	256
 
 /* What run, resume and rerun share (cmd/run.c). */

@@ -722,3 +722,112 @@ cmd_sha256_file(const char *path, char *hex)
 	sodium_bin2hex(hex, 65, md, sizeof md);
 	return 0;
 }
+
+void
+cmd_record_inventories(struct json *w, const struct inventory *inv)
+{
+	char	 hex[65], *path;
+	size_t	 i;
+
+	json_key(w, "inventories");
+	json_arr_begin(w);
+	for (i = 0; inv != NULL && i < inv->nsources; i++) {
+		path = realpath(inv->sources[i].path, NULL);
+		json_obj_begin(w);
+		json_kv_str(w, "path", path ? path : inv->sources[i].path);
+		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
+		    inv->sources[i].path, hex) == 0 ? hex : NULL);
+		json_obj_end(w);
+		free(path);
+	}
+	json_arr_end(w);
+}
+
+int
+cmd_same_file(struct cmd_ctx *ctx, const char *what, const char *path,
+    const char *sha, const char *id, bool strict)
+{
+	char	 hex[65];
+	int	 e;
+
+	if (sha == NULL || sha[0] == '\0')
+		return 0;
+	if ((e = cmd_sha256_file(path, hex)) != 0) {
+		cmd_error(ctx, "cannot read the %s %s: %s", what, path,
+		    strerror(e));
+		return -1;
+	}
+	if (strcmp(hex, sha) == 0)
+		return 0;
+	if (strict) {
+		cmd_error(ctx, "the %s %s changed since run %s started: give "
+		    "--force to carry on with it as it is now", what, path, id);
+		return -1;
+	}
+	if (ctx->verbose >= 0)
+		fprintf(stderr, "lifeboat: the %s %s changed since run %s; "
+		    "this run uses it as it is now\n", what, path, id);
+	return 0;
+}
+
+int
+cmd_reload_inventory(struct cmd_ctx *ctx, const struct jrun *jr,
+    bool strict, struct inventory **invp)
+{
+	struct diags	 d = DIAGS_INIT;
+	size_t		 i;
+	int		 r;
+
+	*invp = NULL;
+	if (ctx->ninventories == 0 && jr->ninv > 0) {
+		/* The array is main's to free; the paths stay jr's. */
+		free(ctx->inventories);
+		ctx->inventories = xcalloc(jr->ninv, sizeof(char *));
+		for (i = 0; i < jr->ninv; i++)
+			ctx->inventories[i] = jr->inv_paths[i];
+		ctx->ninventories = jr->ninv;
+		for (i = 0; i < jr->ninv; i++)
+			if (cmd_same_file(ctx, "inventory", jr->inv_paths[i],
+			    jr->inv_sha256[i], jr->id, strict) != 0)
+				return EXIT_USAGE;
+	}
+	r = cmd_load_inventory(ctx, invp, &d);
+	cmd_print_diags(ctx, &d, 10);
+	diags_release(&d);
+	return r;
+}
+
+int
+cmd_rerun_link(struct cmd_ctx *ctx, const char *dir, const char *of,
+    const char *id)
+{
+	struct journal	*jn;
+	struct json	*w;
+	char		 why[512];
+	int		 e;
+
+	if ((jn = journal_open(dir, -1, why, sizeof why)) == NULL) {
+		cmd_error(ctx, "%s", why);
+		return -1;
+	}
+	w = journal_begin(jn, "rerun");
+	json_kv_str(w, "id", id);
+	journal_end(jn);
+	if ((e = journal_sync(jn)) != 0)
+		cmd_error(ctx, "cannot write the journal of %s: %s", of,
+		    strerror(e));
+	journal_free(jn);
+	return e != 0 ? -1 : 0;
+}
+
+void
+cmd_resume_record(struct journal *jn, bool force, bool rerun_unknown)
+{
+	struct json	*w = journal_begin(jn, "resume");
+
+	json_kv_int(w, "pid", (int64_t)getpid());
+	json_kv_str(w, "user", cmd_user());
+	json_kv_bool(w, "force", force);
+	json_kv_bool(w, "rerun_unknown", rerun_unknown);
+	journal_end(jn);
+}

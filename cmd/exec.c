@@ -509,40 +509,6 @@ masked(const struct xhost *x, const char *s, size_t len, struct buf *b)
 	return buf_str(b);
 }
 
-/* msg as one line with nothing a terminal would act on: it may hold what
- * a host sent. */
-static void
-one_line(char *dst, size_t size, const char *msg)
-{
-	size_t	 k, n = 0;
-
-	for (k = 0; msg != NULL && msg[k] != '\0' && n + 1 < size; k++) {
-		unsigned char	 ch = (unsigned char)msg[k];
-
-		if (ch < 0x20 || ch == 0x7f)
-			ch = ' ';
-		if (ch == ' ' && (n == 0 || dst[n - 1] == ' '))
-			continue;
-		dst[n++] = (char)ch;
-	}
-	while (n > 0 && dst[n - 1] == ' ')
-		n--;
-	dst[n] = '\0';
-}
-
-/* The values the inventory marks secret for h. */
-static void
-host_secrets(struct xhost *x, const struct host *h)
-{
-	size_t	 i;
-
-	x->secrets = xcalloc(h->nvars ? h->nvars : 1, sizeof(*x->secrets));
-	for (i = 0; i < h->nvars; i++)
-		if (h->vars[i].secret && h->vars[i].value != NULL &&
-		    h->vars[i].value->type == YNODE_SCALAR)
-			x->secrets[x->nsecrets++] = h->vars[i].value->str;
-}
-
 /* Writes what waits, then lets the hosts whose start it held go on. */
 static void
 sync_tick(struct loop *loop, void *arg)
@@ -686,7 +652,7 @@ rec_host_done(struct exec_run *r, const struct engine_event *ev)
 	}
 	end_msg(ev, x, msg, sizeof msg);
 	buf_init(&b, 0, 0);
-	one_line(line, sizeof line, masked(x, msg, strlen(msg), &b));
+	redact_one_line(line, sizeof line, masked(x, msg, strlen(msg), &b));
 	w = rec(r, "end");
 	json_kv_int(w, "h", (int64_t)x->jh);
 	json_kv_int(w, "s", 0);
@@ -933,27 +899,6 @@ summary(struct exec_run *r)
  * The run's directory and journal.
  */
 
-/* The inventories, each with its digest, for the run record. */
-static void
-rec_inventories(struct json *w, const struct inventory *inv)
-{
-	char	 hex[65], *path;
-	size_t	 i;
-
-	json_key(w, "inventories");
-	json_arr_begin(w);
-	for (i = 0; inv != NULL && i < inv->nsources; i++) {
-		path = realpath(inv->sources[i].path, NULL);
-		json_obj_begin(w);
-		json_kv_str(w, "path", path ? path : inv->sources[i].path);
-		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
-		    inv->sources[i].path, hex) == 0 ? hex : NULL);
-		json_obj_end(w);
-		free(path);
-	}
-	json_arr_end(w);
-}
-
 /* The journal's first record: what the run is, to carry it on. */
 static void
 rec_run(struct exec_run *r, const struct exec_args *a,
@@ -966,7 +911,7 @@ rec_run(struct exec_run *r, const struct exec_args *a,
 	json_kv_str(w, "id", r->id);
 	json_kv_str(w, "kind", "exec");
 	json_kv_str(w, "command", a->command);
-	rec_inventories(w, inv);
+	cmd_record_inventories(w, inv);
 	json_kv_str(w, "limit", a->pattern);
 	cmd_conn_record(w, &a->conn, NULL);
 	json_key(w, "hosts");
@@ -1133,7 +1078,6 @@ static int
 journal_resume(struct exec_run *r, const struct exec_args *a)
 {
 	const struct jrun	*jr = a->resume;
-	struct json		*w;
 	char			 why[512];
 	size_t			 i;
 	int			 e;
@@ -1145,12 +1089,7 @@ journal_resume(struct exec_run *r, const struct exec_args *a)
 		cmd_error(r->ctx, "%s", why);
 		return -1;
 	}
-	w = rec(r, "resume");
-	json_kv_int(w, "pid", (int64_t)getpid());
-	json_kv_str(w, "user", cmd_user());
-	json_kv_bool(w, "force", a->force);
-	json_kv_bool(w, "rerun_unknown", a->rerun_unknown);
-	rec_end(r);
+	cmd_resume_record(r->jn, a->force, a->rerun_unknown);
 	if ((e = write_run_json(r, jr->command, jr->nhosts)) != 0) {
 		cmd_error(r->ctx, "cannot write %s/run.json: %s", r->dir,
 		    strerror(e));
@@ -1161,29 +1100,6 @@ journal_resume(struct exec_run *r, const struct exec_args *a)
 	if (jr->nwaves > 0 && jr->waves[0].start_at == 0)
 		rec_wave(r);
 	return 0;
-}
-
-/* The link from the first run to a rerun, in the first's journal. */
-static int
-rerun_link(struct exec_run *r, const struct exec_args *a)
-{
-	struct journal	*jn;
-	struct json	*w;
-	char		 why[512];
-	int		 e;
-
-	if ((jn = journal_open(a->rerun_dir, -1, why, sizeof why)) == NULL) {
-		cmd_error(r->ctx, "%s", why);
-		return -1;
-	}
-	w = journal_begin(jn, "rerun");
-	json_kv_str(w, "id", r->id);
-	journal_end(jn);
-	if ((e = journal_sync(jn)) != 0)
-		cmd_error(r->ctx, "cannot write the journal of %s: %s",
-		    a->rerun_of, strerror(e));
-	journal_free(jn);
-	return e != 0 ? -1 : 0;
 }
 
 /*
@@ -1206,7 +1122,8 @@ journal_setup(struct exec_run *r, const struct exec_args *a,
 		    JOURNAL_FILE, strerror(e));
 		return -1;
 	}
-	if (a->rerun_of != NULL && rerun_link(r, a) != 0)
+	if (a->rerun_of != NULL && cmd_rerun_link(r->ctx, a->rerun_dir,
+	    a->rerun_of, r->id) != 0)
 		return -1;
 	return 0;
 }
@@ -1277,7 +1194,8 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 	r.sync_wait = xcalloc(n, sizeof(*r.sync_wait));
 	for (i = 0; i < n; i++) {
 		r.xh[i].jh = jidx != NULL ? jidx[i] : i;
-		host_secrets(&r.xh[i], hosts[i]);
+		r.xh[i].nsecrets = redact_host_secrets(hosts[i],
+		    &r.xh[i].secrets);
 	}
 	if ((r.loop = loop_new()) == NULL) {
 		cmd_error(ctx, "cannot create the event loop: %s",
@@ -1406,67 +1324,18 @@ exec_main(struct cmd_ctx *ctx, int argc, char **argv)
  * Exec runs made again from their journal: resume and rerun.
  */
 
-/* Whether inventory i of jr still has the digest the run recorded;
- * warns, or fails when strict. */
-static int
-same_inventory(struct cmd_ctx *ctx, const struct jrun *jr, size_t i,
-    bool strict)
-{
-	const char	*path = jr->inv_paths[i], *sha = jr->inv_sha256[i];
-	char		 hex[65];
-	int		 e;
-
-	if (sha == NULL || sha[0] == '\0')
-		return 0;
-	if ((e = cmd_sha256_file(path, hex)) != 0) {
-		cmd_error(ctx, "cannot read the inventory %s: %s", path,
-		    strerror(e));
-		return -1;
-	}
-	if (strcmp(hex, sha) == 0)
-		return 0;
-	if (strict) {
-		cmd_error(ctx, "the inventory %s changed since run %s started: "
-		    "give --force to carry on with it as it is now", path,
-		    jr->id);
-		return -1;
-	}
-	if (ctx->verbose >= 0)
-		fprintf(stderr, "lifeboat: the inventory %s changed since run "
-		    "%s; this run uses it as it is now\n", path, jr->id);
-	return 0;
-}
-
 /* The run's inventories (those of -i when given), loaded into *invp. */
 static int
 run_inventory(struct cmd_ctx *ctx, const struct jrun *jr, bool strict,
     struct inventory **invp)
 {
-	struct diags	 d = DIAGS_INIT;
-	size_t		 i;
-	int		 r;
-
 	*invp = NULL;
 	if (jr->command == NULL || jr->nsteps != 1) {
 		cmd_error(ctx, "run %s is an exec run without its command",
 		    jr->id);
 		return EXIT_USAGE;
 	}
-	if (ctx->ninventories == 0) {
-		/* The array is main()'s to free, the paths jr's. */
-		ctx->inventories = xcalloc(jr->ninv,
-		    sizeof(*ctx->inventories));
-		for (i = 0; i < jr->ninv; i++)
-			ctx->inventories[i] = jr->inv_paths[i];
-		ctx->ninventories = jr->ninv;
-		for (i = 0; i < jr->ninv; i++)
-			if (same_inventory(ctx, jr, i, strict) != 0)
-				return EXIT_USAGE;
-	}
-	r = cmd_load_inventory(ctx, invp, &d);
-	cmd_print_diags(ctx, &d, 10);
-	diags_release(&d);
-	return r;
+	return cmd_reload_inventory(ctx, jr, strict, invp);
 }
 
 /*

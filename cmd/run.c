@@ -751,18 +751,7 @@ run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
 	    a->playbook, hex) == 0 ? hex : NULL);
 	free(path);
 	json_kv_str(w, "name", pb->name);
-	json_key(w, "inventories");
-	json_arr_begin(w);
-	for (i = 0; inv != NULL && i < inv->nsources; i++) {
-		path = realpath(inv->sources[i].path, NULL);
-		json_obj_begin(w);
-		json_kv_str(w, "path", path ? path : inv->sources[i].path);
-		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
-		    inv->sources[i].path, hex) == 0 ? hex : NULL);
-		json_obj_end(w);
-		free(path);
-	}
-	json_arr_end(w);
+	cmd_record_inventories(w, inv);
 	json_kv_str(w, "limit", a->limit);
 	json_key(w, "vars");
 	json_arr_begin(w);
@@ -831,43 +820,6 @@ run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
 	journal_end(jn);
 }
 
-/* The link from the first run to a rerun, in the first's journal. */
-static int
-rerun_link(struct cmd_ctx *ctx, const struct cmd_run_args *a,
-    const char *id)
-{
-	struct journal	*jn;
-	struct json	*w;
-	char		 why[512];
-	int		 r;
-
-	if ((jn = journal_open(a->rerun_dir, -1, why, sizeof why)) == NULL) {
-		cmd_error(ctx, "%s", why);
-		return -1;
-	}
-	w = journal_begin(jn, "rerun");
-	json_kv_str(w, "id", id);
-	journal_end(jn);
-	if ((r = journal_sync(jn)) != 0)
-		cmd_error(ctx, "cannot write the journal of %s: %s",
-		    a->rerun_of, strerror(r));
-	journal_free(jn);
-	return r != 0 ? -1 : 0;
-}
-
-/* A resumed run's own record. */
-static void
-resume_record(struct journal *jn, const struct cmd_run_args *a)
-{
-	struct json	*w = journal_begin(jn, "resume");
-
-	json_kv_int(w, "pid", (int64_t)getpid());
-	json_kv_str(w, "user", cmd_user());
-	json_kv_bool(w, "force", a->force);
-	json_kv_bool(w, "rerun_unknown", a->rerun_unknown);
-	journal_end(jn);
-}
-
 int
 cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
     const struct playbook *pb, const struct host *const *hosts, size_t n,
@@ -918,7 +870,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 			cmd_error(ctx, "%s", why);
 			goto out;
 		}
-		resume_record(jn, a);
+		cmd_resume_record(jn, a->force, a->rerun_unknown);
 		ro.journal = jn;
 		ro.run_dir = dir;
 		ro.resume = a->resume;
@@ -967,7 +919,8 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 		    strerror(r));
 		goto out;
 	}
-	if (a->rerun_of != NULL && rerun_link(ctx, a, id) != 0)
+	if (a->rerun_of != NULL && cmd_rerun_link(ctx, a->rerun_dir,
+	    a->rerun_of, id) != 0)
 		goto out;
 	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
@@ -1139,34 +1092,6 @@ const struct cmd_entry cmd_run_entry = {
  * Runs made again from a journal: resume and rerun.
  */
 
-/* Whether path still has the digest the run recorded; warns or fails. */
-static int
-same_file(struct cmd_ctx *ctx, const char *what, const char *path,
-    const char *sha, const char *id, bool strict)
-{
-	char	 hex[65];
-	int	 e;
-
-	if (sha == NULL)
-		return 0;
-	if ((e = cmd_sha256_file(path, hex)) != 0) {
-		cmd_error(ctx, "cannot read the %s %s: %s", what, path,
-		    strerror(e));
-		return -1;
-	}
-	if (strcmp(hex, sha) == 0)
-		return 0;
-	if (strict) {
-		cmd_error(ctx, "the %s %s changed since run %s started: give "
-		    "--force to carry on with it as it is now", what, path, id);
-		return -1;
-	}
-	if (ctx->verbose >= 0)
-		fprintf(stderr, "lifeboat: the %s %s changed since run %s; "
-		    "this run uses it as it is now\n", what, path, id);
-	return 0;
-}
-
 int
 cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
     struct cmd_run_args *a, bool strict, struct playbook **pbp,
@@ -1190,29 +1115,15 @@ cmd_run_reload(struct cmd_ctx *ctx, const struct jrun *jr,
 		a->evars[i].value = jr->var_values[i];
 	}
 	a->nevars = i;
-	if (same_file(ctx, "playbook", jr->playbook, jr->playbook_sha256,
+	if (cmd_same_file(ctx, "playbook", jr->playbook, jr->playbook_sha256,
 	    jr->id, strict) != 0)
 		return EXIT_USAGE;
-	if (ctx->ninventories == 0 && jr->ninv > 0) {
-		/* The array is main's to free; the paths stay jr's. */
-		free(ctx->inventories);
-		ctx->inventories = xcalloc(jr->ninv, sizeof(char *));
-		for (i = 0; i < jr->ninv; i++)
-			ctx->inventories[i] = jr->inv_paths[i];
-		ctx->ninventories = jr->ninv;
-		for (i = 0; i < jr->ninv; i++)
-			if (same_file(ctx, "inventory", jr->inv_paths[i],
-			    jr->inv_sha256[i], jr->id, strict) != 0)
-				return EXIT_USAGE;
-	}
+	if ((r = cmd_reload_inventory(ctx, jr, strict, invp)) != EXIT_OK)
+		return r;
 	if (playbook_load_file(jr->playbook, pbp, &d) != 0) {
 		cmd_print_diags(ctx, &d, 50);
-		diags_release(&d);
-		return EXIT_USAGE;
+		r = EXIT_USAGE;
 	}
-	diags_release(&d);
-	r = cmd_load_inventory(ctx, invp, &d);
-	cmd_print_diags(ctx, &d, 10);
 	diags_release(&d);
 	return r;
 }

@@ -23,5 +23,18 @@ struct buf;
  */
 bool	 redact(struct buf *out, const char *data, size_t len,
 	    const char *const *secrets, size_t nsecrets);
+/*
+ * The values the inventory marks secret for h (its vars), in *secretsp
+ * (an array to free; the strings stay the inventory's).  Returns how
+ * many.
+ */
+struct host;
+size_t	 redact_host_secrets(const struct host *h, const char ***secretsp);
+/*
+ * msg as one line with nothing a terminal would act on (it may hold
+ * what a host sent): control characters become spaces, runs of spaces
+ * one, none at either end; cut to fit dst.
+ */
+void	 redact_one_line(char *dst, size_t size, const char *msg);
 
 #endif

@@ -655,27 +655,6 @@ reg_fill(struct rreg *r, enum step_outcome oc, const struct tp_result *res)
 	r->err = stream_copy(res, TP_STDERR, &r->err_len);
 }
 
-/* msg as one line with nothing a terminal would act on: it may hold what
- * a host sent. */
-static void
-one_line(char *dst, size_t size, const char *msg)
-{
-	size_t	 k, n = 0;
-
-	for (k = 0; msg != NULL && msg[k] != '\0' && n + 1 < size; k++) {
-		unsigned char	 ch = (unsigned char)msg[k];
-
-		if (ch < 0x20 || ch == 0x7f)
-			ch = ' ';
-		if (ch == ' ' && (n == 0 || dst[n - 1] == ' '))
-			continue;
-		dst[n++] = (char)ch;
-	}
-	while (n > 0 && dst[n - 1] == ' ')
-		n--;
-	dst[n] = '\0';
-}
-
 /* The step is over on h: counts, register, the event. */
 static void
 step_record(struct rhost *h, enum step_outcome oc,
@@ -687,7 +666,7 @@ step_record(struct rhost *h, enum step_outcome oc,
 	struct buf		 b;
 
 	buf_init(&b, 0, 0);
-	one_line(line, sizeof line, masked(h, msg, msg ? strlen(msg) : 0,
+	redact_one_line(line, sizeof line, masked(h, msg, msg ? strlen(msg) : 0,
 	    &b));
 	buf_release(&b);
 	rec_step_end(h, step_outcome_name(oc), res, line);
@@ -2359,20 +2338,6 @@ setup_step(struct run *run, size_t i, struct diags *d)
 		run->has_re_err[i] = true;
 }
 
-/* The values the inventory marks secret for h, to mask in what is kept. */
-static void
-host_secrets(struct rhost *h)
-{
-	const struct host	*x = h->h;
-	size_t			 i;
-
-	h->secrets = xcalloc(x->nvars ? x->nvars : 1, sizeof(*h->secrets));
-	for (i = 0; i < x->nvars; i++)
-		if (x->vars[i].secret && x->vars[i].value != NULL &&
-		    x->vars[i].value->type == YNODE_SCALAR)
-			h->secrets[h->nsecrets++] = x->vars[i].value->str;
-}
-
 struct run *
 run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
     run_observer_fn *observer, void *arg, struct diags *d)
@@ -2430,7 +2395,7 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		    sizeof(*h->regs));
 		h->strike_step = NONE;
 		h->status = HOST_PENDING;
-		host_secrets(h);
+		h->nsecrets = redact_host_secrets(h->h, &h->secrets);
 		buf_init(&h->cmd, RUN_SCRIPT_MAX * 2, 0);
 		buf_init(&h->input, RUN_SCRIPT_MAX, 0);
 	}
