@@ -167,66 +167,27 @@ kv(struct rep *r, const char *key, const char *value)
 	rep_puts(r, "</td></tr>\n");
 }
 
+/* A fact of the run: a row each, its label repeated. */
+static void
+fact(struct rep *r, const char *key, const char *value, size_t n)
+{
+	(void)n;
+	kv(r, key, value != NULL ? value : "-");
+}
+
 static void
 run_info(struct rep *r)
 {
-	const struct jrun	*run = r->run;
-	struct buf		 b = BUF_INIT;
-	char			 t[32], res[32];
-	size_t			 i;
+	char	 res[32];
 
 	rep_puts(r, "<header><h1>lifeboat run ");
-	esc(r, run->id);
+	esc(r, r->run->id);
 	rep_puts(r, ": ");
 	badge(r, rep_result(r, res, sizeof res));
 	rep_puts(r, "</h1></header>\n<section id=\"run\">\n<h2>Run</h2>\n"
 	    "<table class=\"kv\">\n");
-	kv(r, "run", run->id);
-	if (run->command != NULL)
-		kv(r, "command", run->command);
-	if (run->name != NULL)
-		kv(r, "playbook", run->name);
-	if (run->playbook != NULL)
-		kv(r, "playbook file", run->playbook);
-	kv(r, "kind", run->kind);
-	for (i = 0; i < run->ninv; i++)
-		kv(r, "inventory", run->inv_paths[i]);
-	if (run->limit != NULL)
-		kv(r, "limit", run->limit);
-	for (i = 0; i < run->nvars; i++) {
-		buf_reset(&b);
-		buf_addf(&b, "%s=%s", run->var_names[i],
-		    run->var_values[i] ? run->var_values[i] : "");
-		kv(r, "var", buf_str(&b));
-	}
-	kv(r, "user", run->user);
-	rep_time(run->started_at, t, sizeof t);
-	kv(r, "started", t);
-	rep_time(run->ended ? run->ended_at : 0, t, sizeof t);
-	kv(r, "ended", t);
-	rep_dur(rep_run_ms(r), t, sizeof t);
-	kv(r, "duration", t);
-	buf_reset(&b);
-	buf_adds(&b, rep_result(r, res, sizeof res));
-	if (run->ended)
-		buf_addf(&b, " (exit status %d)", run->status);
-	if (run->halted && run->halt_reason != NULL)
-		buf_addf(&b, ": %s", run->halt_reason);
-	kv(r, "result", buf_str(&b));
-	buf_reset(&b);
-	buf_addf(&b, "%zu in %zu wave%s, %zu site%s; %zu step%s",
-	    run->nhosts, run->nwaves, run->nwaves == 1 ? "" : "s",
-	    r->nrealsites, r->nrealsites == 1 ? "" : "s", run->nsteps,
-	    run->nsteps == 1 ? "" : "s");
-	kv(r, "hosts", buf_str(&b));
-	buf_reset(&b);
-	buf_addf(&b, "%zu", run->resumes);
-	kv(r, "resumes", buf_str(&b));
-	kv(r, "rerun of", run->rerun_of);
-	for (i = 0; i < run->nreruns; i++)
-		kv(r, "rerun", run->reruns[i]);
+	rep_run_facts(r, fact);
 	rep_puts(r, "</table>\n</section>\n");
-	buf_release(&b);
 }
 
 static void
@@ -249,30 +210,16 @@ warnings(struct rep *r)
 static void
 tally(struct rep *r)
 {
-	static const char *const heads[] = {
-		"hosts", "ok", "changed", "failed", "unreachable", "skipped",
-		"cancelled", "unknown", "interrupted", "not run",
-	};
-	const struct rtally	*t = &r->total;
-	size_t			 v[10], i;
+	size_t	 v[RC_N], i;
 
-	v[0] = t->hosts;
-	v[1] = t->n[HC_OK];
-	v[2] = t->changed;
-	v[3] = t->n[HC_FAILED];
-	v[4] = t->n[HC_UNREACHABLE];
-	v[5] = t->n[HC_SKIPPED];
-	v[6] = t->n[HC_CANCELLED];
-	v[7] = t->n[HC_UNKNOWN];
-	v[8] = t->n[HC_INTERRUPTED];
-	v[9] = t->n[HC_NOT_RUN];
+	rep_counts(&r->total, v);
 	rep_puts(r, "<section id=\"tally\">\n<h2>Tally</h2>\n<table>\n"
 	    "<thead><tr>");
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < RC_N; i++)
 		rep_printf(r, "<th class=\"n\" scope=\"col\">%s</th>",
-		    heads[i]);
+		    rep_count_names[i]);
 	rep_puts(r, "</tr></thead>\n<tbody><tr>");
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < RC_N; i++)
 		rep_printf(r, "<td class=\"n\">%zu</td>", v[i]);
 	rep_puts(r, "</tr></tbody>\n</table>\n</section>\n");
 }
@@ -357,38 +304,25 @@ failures(struct rep *r)
 static void
 counts_head(struct rep *r, const char *first)
 {
-	static const char *const heads[] = {
-		"hosts", "ok", "changed", "failed", "unreachable", "skipped",
-		"cancelled", "unknown", "interrupted", "not run",
-	};
 	size_t	 i;
 
 	rep_printf(r, "<table>\n<thead><tr><th scope=\"col\">%s</th>", first);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < RC_N; i++)
 		rep_printf(r, "<th class=\"n\" scope=\"col\">%s</th>",
-		    heads[i]);
+		    rep_count_names[i]);
 	rep_puts(r, "</tr></thead>\n<tbody>\n");
 }
 
 static void
 counts_row(struct rep *r, const char *label, const struct rtally *t)
 {
-	size_t	 v[10], i;
+	size_t	 v[RC_N], i;
 
-	v[0] = t->hosts;
-	v[1] = t->n[HC_OK];
-	v[2] = t->changed;
-	v[3] = t->n[HC_FAILED];
-	v[4] = t->n[HC_UNREACHABLE];
-	v[5] = t->n[HC_SKIPPED];
-	v[6] = t->n[HC_CANCELLED];
-	v[7] = t->n[HC_UNKNOWN];
-	v[8] = t->n[HC_INTERRUPTED];
-	v[9] = t->n[HC_NOT_RUN];
+	rep_counts(t, v);
 	rep_puts(r, "<tr><th scope=\"row\">");
 	esc(r, label);
 	rep_puts(r, "</th>");
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < RC_N; i++)
 		rep_printf(r, "<td class=\"n\">%zu</td>", v[i]);
 	rep_puts(r, "</tr>\n");
 }

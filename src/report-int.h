@@ -125,6 +125,22 @@ const char	*rep_result(const struct rep *, char *, size_t);
 int64_t		 rep_wave_ms(const struct rep *, size_t w, int64_t *end);
 /* The run's duration, -1 when unknown. */
 int64_t		 rep_run_ms(const struct rep *);
+/* A tally's counts, in the order the tables show them. */
+enum rep_count {
+	RC_HOSTS, RC_OK, RC_CHANGED, RC_FAILED, RC_UNREACHABLE, RC_SKIPPED,
+	RC_CANCELLED, RC_UNKNOWN, RC_INTERRUPTED, RC_NOT_RUN, RC_N,
+};
+extern const char *const rep_count_names[RC_N];	/* "hosts", ... */
+void		 rep_counts(const struct rtally *, size_t v[RC_N]);
+/*
+ * The facts of the run, in the order every format shows them: kv is
+ * called with a label, a value (NULL: none), and n, 0 for the first
+ * value of a label and 1, 2, ... for the next ones (inventories, -e
+ * variables, reruns).
+ */
+typedef void rep_kv_fn(struct rep *, const char *key, const char *value,
+    size_t n);
+void		 rep_run_facts(struct rep *, rep_kv_fn *);
 /* The owner of a step by name ("-" for a gate or none). */
 const char	*rep_owner(const struct rep *, const char *step);
 /* Durations of a step over the hosts that ran it. */

@@ -152,68 +152,20 @@ kv(struct rep *r, const char *key, const char *value)
 	wrapped(r, value != NULL ? value : "-", 13, 13);
 }
 
+/* A fact of the run: the label once, continuation lines without. */
+static void
+fact(struct rep *r, const char *key, const char *value, size_t n)
+{
+	kv(r, n > 0 ? "" : key, value);
+}
+
 static void
 run_info(struct rep *r)
 {
-	const struct jrun	*run = r->run;
-	struct buf		 b = BUF_INIT;
-	char			 t[32], res[32];
-	size_t			 i;
-
 	rep_puts(r, "lifeboat report: run ");
-	cell(r, run->id, 0, false);
+	cell(r, r->run->id, 0, false);
 	rep_puts(r, "\n\n");
-	kv(r, "run", run->id);
-	if (run->command != NULL)
-		kv(r, "command", run->command);
-	if (run->name != NULL || run->playbook != NULL) {
-		buf_reset(&b);
-		buf_addf(&b, "%s%s%s%s", run->name ? run->name : "",
-		    run->name && run->playbook ? " (" : "",
-		    run->playbook ? run->playbook : "",
-		    run->name && run->playbook ? ")" : "");
-		kv(r, "playbook", buf_str(&b));
-	}
-	kv(r, "kind", run->kind);
-	for (i = 0; i < run->ninv; i++)
-		kv(r, i ? "" : "inventory", run->inv_paths[i]);
-	if (run->limit != NULL)
-		kv(r, "limit", run->limit);
-	for (i = 0; i < run->nvars; i++) {
-		buf_reset(&b);
-		buf_addf(&b, "%s=%s", run->var_names[i],
-		    run->var_values[i] ? run->var_values[i] : "");
-		kv(r, i ? "" : "vars", buf_str(&b));
-	}
-	kv(r, "user", run->user);
-	rep_time(run->started_at, t, sizeof t);
-	kv(r, "started", t);
-	rep_time(run->ended ? run->ended_at : 0, t, sizeof t);
-	kv(r, "ended", t);
-	rep_dur(rep_run_ms(r), t, sizeof t);
-	kv(r, "duration", t);
-	buf_reset(&b);
-	buf_adds(&b, rep_result(r, res, sizeof res));
-	if (run->ended)
-		buf_addf(&b, " (exit status %d)", run->status);
-	if (run->halted && run->halt_reason != NULL)
-		buf_addf(&b, ": %s", run->halt_reason);
-	kv(r, "result", buf_str(&b));
-	buf_reset(&b);
-	buf_addf(&b, "%zu in %zu wave%s, %zu site%s; %zu step%s",
-	    run->nhosts, run->nwaves, run->nwaves == 1 ? "" : "s",
-	    r->nrealsites, r->nrealsites == 1 ? "" : "s", run->nsteps,
-	    run->nsteps == 1 ? "" : "s");
-	kv(r, "hosts", buf_str(&b));
-	buf_reset(&b);
-	buf_addf(&b, "%zu", run->resumes);
-	kv(r, "resumes", buf_str(&b));
-	kv(r, "rerun of", run->rerun_of);
-	for (i = 0; i < run->nreruns; i++)
-		kv(r, i ? "" : "reruns", run->reruns[i]);
-	if (run->nreruns == 0)
-		kv(r, "reruns", "-");
-	buf_release(&b);
+	rep_run_facts(r, fact);
 }
 
 static void
@@ -230,30 +182,27 @@ warnings(struct rep *r)
 	}
 }
 
-static const char *const count_heads[] = {
-	"hosts", "ok", "changed", "failed", "unreachable", "skipped",
-	"unknown", "not run",
+/* The wave and site tables' columns: "not run" holds the hosts
+ * cancelled, interrupted or never started, to fit 80 columns. */
+static const enum rep_count row_counts[] = {
+	RC_HOSTS, RC_OK, RC_CHANGED, RC_FAILED, RC_UNREACHABLE, RC_SKIPPED,
+	RC_UNKNOWN, RC_NOT_RUN,
 };
+#define NROW	(sizeof(row_counts) / sizeof(row_counts[0]))
 
-/* A row of a wave or site table; "not run" holds the hosts cancelled,
- * interrupted or never started. */
 static void
 counts_row(struct rep *r, const char *label, size_t lw,
     const struct rtally *t)
 {
-	size_t	 v[8], i;
+	size_t	 v[RC_N], i;
 
-	v[0] = t->hosts;
-	v[1] = t->n[HC_OK];
-	v[2] = t->changed;
-	v[3] = t->n[HC_FAILED];
-	v[4] = t->n[HC_UNREACHABLE];
-	v[5] = t->n[HC_SKIPPED];
-	v[6] = t->n[HC_UNKNOWN];
-	v[7] = t->n[HC_CANCELLED] + t->n[HC_INTERRUPTED] + t->n[HC_NOT_RUN];
+	rep_counts(t, v);
+	v[RC_NOT_RUN] += v[RC_CANCELLED] + v[RC_INTERRUPTED];
 	cell(r, label, lw, false);
-	for (i = 0; i < 8; i++)
-		rep_printf(r, " %*zu", (int)strlen(count_heads[i]), v[i]);
+	for (i = 0; i < NROW; i++)
+		rep_printf(r, " %*zu",
+		    (int)strlen(rep_count_names[row_counts[i]]),
+		    v[row_counts[i]]);
 	rep_puts(r, "\n");
 }
 
@@ -263,37 +212,28 @@ counts_head(struct rep *r, const char *first, size_t lw)
 	size_t	 i;
 
 	rep_printf(r, "%-*s", (int)lw, first);
-	for (i = 0; i < 8; i++)
-		rep_printf(r, " %s", count_heads[i]);
+	for (i = 0; i < NROW; i++)
+		rep_printf(r, " %s", rep_count_names[row_counts[i]]);
 	rep_puts(r, "\n");
 }
 
 static void
 tally(struct rep *r)
 {
-	static const char *const heads[] = {
-		"hosts", "ok", "changed", "failed", "unreachable", "skipped",
-		"cancelled", "unknown", "not run",
-	};
 	const struct rtally	*t = &r->total;
-	size_t			 v[9], i;
+	size_t			 v[RC_N], i;
 
-	v[0] = t->hosts;
-	v[1] = t->n[HC_OK];
-	v[2] = t->changed;
-	v[3] = t->n[HC_FAILED];
-	v[4] = t->n[HC_UNREACHABLE];
-	v[5] = t->n[HC_SKIPPED];
-	v[6] = t->n[HC_CANCELLED];
-	v[7] = t->n[HC_UNKNOWN];
-	v[8] = t->n[HC_NOT_RUN];
+	rep_counts(t, v);
 	heading(r, "TALLY");
-	for (i = 0; i < 9; i++)
-		rep_printf(r, "%s%s", i ? "  " : "", heads[i]);
+	for (i = 0; i < RC_N; i++)
+		if (i != RC_INTERRUPTED)	/* a line of its own */
+			rep_printf(r, "%s%s", i ? "  " : "",
+			    rep_count_names[i]);
 	rep_puts(r, "\n");
-	for (i = 0; i < 9; i++)
-		rep_printf(r, "%s%*zu", i ? "  " : "", (int)strlen(heads[i]),
-		    v[i]);
+	for (i = 0; i < RC_N; i++)
+		if (i != RC_INTERRUPTED)
+			rep_printf(r, "%s%*zu", i ? "  " : "",
+			    (int)strlen(rep_count_names[i]), v[i]);
 	rep_puts(r, "\n");
 	if (t->n[HC_INTERRUPTED] > 0)
 		rep_printf(r, "interrupted: %zu (their wave started, they did "

@@ -265,6 +265,86 @@ rep_result(const struct rep *r, char *s, size_t len)
 	return s;
 }
 
+const char *const rep_count_names[RC_N] = {
+	"hosts", "ok", "changed", "failed", "unreachable", "skipped",
+	"cancelled", "unknown", "interrupted", "not run",
+};
+
+void
+rep_counts(const struct rtally *t, size_t v[RC_N])
+{
+	v[RC_HOSTS] = t->hosts;
+	v[RC_OK] = t->n[HC_OK];
+	v[RC_CHANGED] = t->changed;
+	v[RC_FAILED] = t->n[HC_FAILED];
+	v[RC_UNREACHABLE] = t->n[HC_UNREACHABLE];
+	v[RC_SKIPPED] = t->n[HC_SKIPPED];
+	v[RC_CANCELLED] = t->n[HC_CANCELLED];
+	v[RC_UNKNOWN] = t->n[HC_UNKNOWN];
+	v[RC_INTERRUPTED] = t->n[HC_INTERRUPTED];
+	v[RC_NOT_RUN] = t->n[HC_NOT_RUN];
+}
+
+void
+rep_run_facts(struct rep *r, rep_kv_fn *kv)
+{
+	const struct jrun	*run = r->run;
+	struct buf		 b = BUF_INIT;
+	char			 t[32], res[32];
+	size_t			 i;
+
+	kv(r, "run", run->id, 0);
+	if (run->command != NULL)
+		kv(r, "command", run->command, 0);
+	if (run->name != NULL || run->playbook != NULL) {
+		buf_addf(&b, "%s%s%s%s", run->name ? run->name : "",
+		    run->name && run->playbook ? " (" : "",
+		    run->playbook ? run->playbook : "",
+		    run->name && run->playbook ? ")" : "");
+		kv(r, "playbook", buf_str(&b), 0);
+	}
+	kv(r, "kind", run->kind, 0);
+	for (i = 0; i < run->ninv; i++)
+		kv(r, "inventory", run->inv_paths[i], i);
+	if (run->limit != NULL)
+		kv(r, "limit", run->limit, 0);
+	for (i = 0; i < run->nvars; i++) {
+		buf_reset(&b);
+		buf_addf(&b, "%s=%s", run->var_names[i],
+		    run->var_values[i] ? run->var_values[i] : "");
+		kv(r, "vars", buf_str(&b), i);
+	}
+	kv(r, "user", run->user, 0);
+	rep_time(run->started_at, t, sizeof t);
+	kv(r, "started", t, 0);
+	rep_time(run->ended ? run->ended_at : 0, t, sizeof t);
+	kv(r, "ended", t, 0);
+	rep_dur(rep_run_ms(r), t, sizeof t);
+	kv(r, "duration", t, 0);
+	buf_reset(&b);
+	buf_adds(&b, rep_result(r, res, sizeof res));
+	if (run->ended)
+		buf_addf(&b, " (exit status %d)", run->status);
+	if (run->halted && run->halt_reason != NULL)
+		buf_addf(&b, ": %s", run->halt_reason);
+	kv(r, "result", buf_str(&b), 0);
+	buf_reset(&b);
+	buf_addf(&b, "%zu in %zu wave%s, %zu site%s; %zu step%s",
+	    run->nhosts, run->nwaves, run->nwaves == 1 ? "" : "s",
+	    r->nrealsites, r->nrealsites == 1 ? "" : "s", run->nsteps,
+	    run->nsteps == 1 ? "" : "s");
+	kv(r, "hosts", buf_str(&b), 0);
+	buf_reset(&b);
+	buf_addf(&b, "%zu", run->resumes);
+	kv(r, "resumes", buf_str(&b), 0);
+	kv(r, "rerun of", run->rerun_of, 0);
+	for (i = 0; i < run->nreruns; i++)
+		kv(r, "reruns", run->reruns[i], i);
+	if (run->nreruns == 0)
+		kv(r, "reruns", NULL, 0);
+	buf_release(&b);
+}
+
 int64_t
 rep_run_ms(const struct rep *r)
 {
