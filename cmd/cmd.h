@@ -194,12 +194,13 @@ int	 cmd_load_run(struct cmd_ctx *, const char *id, char **dirp,
 	    struct jrun *jr);
 /* The login name, for records. */
 const char *cmd_user(void);
-/* SHA-256 of a file's bytes as hex into hex[65]; 0 or an errno value. */
-int	 cmd_sha256_file(const char *path, char *hex);
 
 struct journal;
 /* The "inventories" of a run record: each source's path and SHA-256. */
 void	 cmd_record_inventories(struct json *, const struct inventory *);
+/* The "hosts" of a run record: name, site and os of each, in order. */
+void	 cmd_record_hosts(struct json *, const struct host *const *,
+	    size_t);
 /*
  * Whether path still has the digest sha a run (id) recorded: 0 when it
  * has, or when it changed and strict is off (a warning says so); -1

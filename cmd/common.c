@@ -22,7 +22,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "buf.h"
 #include "cmd.h"
@@ -36,6 +35,7 @@
 #include "jsonr.h"
 #include "pattern.h"
 #include "rundir.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
 void
@@ -699,29 +699,6 @@ cmd_user(void)
 	return "?";
 }
 
-int
-cmd_sha256_file(const char *path, char *hex)
-{
-	crypto_hash_sha256_state	 s;
-	unsigned char			 md[crypto_hash_sha256_BYTES];
-	unsigned char			 b[65536];
-	ssize_t				 n;
-	int				 fd, e;
-
-	hex[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	crypto_hash_sha256_init(&s);
-	while ((n = read(fd, b, sizeof b)) > 0)
-		crypto_hash_sha256_update(&s, b, (unsigned long long)n);
-	e = n < 0 ? errno : 0;
-	close(fd);
-	if (e != 0)
-		return e;
-	crypto_hash_sha256_final(&s, md);
-	sodium_bin2hex(hex, 65, md, sizeof md);
-	return 0;
-}
 
 void
 cmd_record_inventories(struct json *w, const struct inventory *inv)
@@ -735,10 +712,27 @@ cmd_record_inventories(struct json *w, const struct inventory *inv)
 		path = realpath(inv->sources[i].path, NULL);
 		json_obj_begin(w);
 		json_kv_str(w, "path", path ? path : inv->sources[i].path);
-		json_kv_str(w, "sha256", cmd_sha256_file(path ? path :
+		json_kv_str(w, "sha256", sha256_file(path ? path :
 		    inv->sources[i].path, hex) == 0 ? hex : NULL);
 		json_obj_end(w);
 		free(path);
+	}
+	json_arr_end(w);
+}
+
+void
+cmd_record_hosts(struct json *w, const struct host *const *hosts, size_t n)
+{
+	size_t	 i;
+
+	json_key(w, "hosts");
+	json_arr_begin(w);
+	for (i = 0; i < n; i++) {
+		json_obj_begin(w);
+		json_kv_str(w, "name", hosts[i]->name);
+		json_kv_str(w, "site", hosts[i]->site);
+		json_kv_str(w, "os", hosts[i]->os);
+		json_obj_end(w);
 	}
 	json_arr_end(w);
 }
@@ -752,7 +746,7 @@ cmd_same_file(struct cmd_ctx *ctx, const char *what, const char *path,
 
 	if (sha == NULL || sha[0] == '\0')
 		return 0;
-	if ((e = cmd_sha256_file(path, hex)) != 0) {
+	if ((e = sha256_file(path, hex)) != 0) {
 		cmd_error(ctx, "cannot read the %s %s: %s", what, path,
 		    strerror(e));
 		return -1;

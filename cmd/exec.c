@@ -914,16 +914,7 @@ rec_run(struct exec_run *r, const struct exec_args *a,
 	cmd_record_inventories(w, inv);
 	json_kv_str(w, "limit", a->pattern);
 	cmd_conn_record(w, &a->conn, NULL);
-	json_key(w, "hosts");
-	json_arr_begin(w);
-	for (i = 0; i < n; i++) {
-		json_obj_begin(w);
-		json_kv_str(w, "name", hosts[i]->name);
-		json_kv_str(w, "site", hosts[i]->site);
-		json_kv_str(w, "os", hosts[i]->os);
-		json_obj_end(w);
-	}
-	json_arr_end(w);
+	cmd_record_hosts(w, hosts, n);
 	json_key(w, "steps");
 	json_arr_begin(w);
 	json_obj_begin(w);

@@ -27,6 +27,7 @@
 #include "playbook.h"
 #include "run.h"
 #include "rundir.h"
+#include "sha256.h"
 #include "transport.h"
 #include "xmalloc.h"
 
@@ -747,7 +748,7 @@ run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
 	json_kv_str(w, "kind", "playbook");
 	path = realpath(a->playbook, NULL);
 	json_kv_str(w, "playbook", path ? path : a->playbook);
-	json_kv_str(w, "playbook_sha256", cmd_sha256_file(path ? path :
+	json_kv_str(w, "playbook_sha256", sha256_file(path ? path :
 	    a->playbook, hex) == 0 ? hex : NULL);
 	free(path);
 	json_kv_str(w, "name", pb->name);
@@ -763,16 +764,7 @@ run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
 	}
 	json_arr_end(w);
 	cmd_conn_record(w, &a->conn, a->plugin_path);
-	json_key(w, "hosts");
-	json_arr_begin(w);
-	for (i = 0; i < n; i++) {
-		json_obj_begin(w);
-		json_kv_str(w, "name", hosts[i]->name);
-		json_kv_str(w, "site", hosts[i]->site);
-		json_kv_str(w, "os", hosts[i]->os);
-		json_obj_end(w);
-	}
-	json_arr_end(w);
+	cmd_record_hosts(w, hosts, n);
 	json_key(w, "steps");
 	json_arr_begin(w);
 	for (i = 0; i < pb->nsteps; i++) {

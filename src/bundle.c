@@ -21,6 +21,7 @@
 #include "atomic.h"
 #include "buf.h"
 #include "bundle.h"
+#include "sha256.h"
 #include "errors.h"
 #include "journal.h"
 #include "json.h"
@@ -55,15 +56,6 @@ bundle_kind(const char *path, enum bundle_type *t)
 		}
 	}
 	return -1;
-}
-
-static void
-hex_sha256(const void *data, size_t len, char hex[65])
-{
-	unsigned char	 md[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(md, data, len);
-	sodium_bin2hex(hex, 65, md, sizeof md);
 }
 
 /* s as a file name: [A-Za-z0-9._-], no leading dot, at most
@@ -166,7 +158,7 @@ bw_file(struct bwriter *w, const char *rel, const char *data, size_t len)
 	w->recs = xreallocarray(w->recs, w->nrecs + 1, sizeof(*w->recs));
 	m = &w->recs[w->nrecs++];
 	m->path = xstrdup(rel);
-	hex_sha256(data, len, m->sha256);
+	sha256_hex(data, len, m->sha256);
 }
 
 static int
@@ -382,7 +374,7 @@ add_manifest(struct bwriter *w, struct bundle_info *info)
 			w->err = LB_ERR_LIMIT;
 		}
 	info->files = w->nrecs;
-	hex_sha256(b.data ? b.data : "", b.len, info->manifest_sha256);
+	sha256_hex(b.data ? b.data : "", b.len, info->manifest_sha256);
 	bw_file(w, BUNDLE_MANIFEST, b.data ? b.data : "", b.len);
 	buf_release(&b);
 }

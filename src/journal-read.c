@@ -16,13 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "arena.h"
 #include "buf.h"
 #include "errors.h"
 #include "journal.h"
 #include "jsonr.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
 #define JOURNAL_READ_MAX	(1024UL * 1024 * 1024)
@@ -698,8 +697,7 @@ journal_run_release(struct jrun *run)
 int
 journal_read_output(const char *dir, const struct jout *o, struct buf *b)
 {
-	unsigned char	 md[crypto_hash_sha256_BYTES];
-	char		 hex[sizeof md * 2 + 1], *path;
+	char		 hex[SHA256_HEX_LEN + 1], *path;
 	ssize_t		 n;
 	int		 fd, e = 0;
 
@@ -721,8 +719,7 @@ journal_read_output(const char *dir, const struct jout *o, struct buf *b)
 		return e;
 	b->len = (size_t)o->len;
 	b->data[b->len] = '\0';
-	crypto_hash_sha256(md, (const unsigned char *)b->data, b->len);
-	sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+	sha256_hex(b->data, b->len, hex);
 	return strcmp(hex, o->sha256) == 0 ? 0 : LB_ERR_INVALID;
 }
 

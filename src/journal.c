@@ -14,11 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "buf.h"
 #include "journal.h"
 #include "json.h"
+#include "sha256.h"
 #include "xmalloc.h"
 
 #define JOURNAL_PENDING_MAX	(1024UL * 1024 * 1024)
@@ -216,14 +215,12 @@ void
 journal_output(struct journal *j, const char *key, const char *data,
     size_t len)
 {
-	unsigned char	 md[crypto_hash_sha256_BYTES];
-	char		 hex[sizeof md * 2 + 1];
+	char		 hex[SHA256_HEX_LEN + 1];
 	struct json	*w = &j->rec;
 
 	if (len == 0 || !j->in_rec)
 		return;
-	crypto_hash_sha256(md, (const unsigned char *)data, len);
-	sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+	sha256_hex(data, len, hex);
 	json_key(w, key);
 	json_obj_begin(w);
 	json_kv_int(w, "off", j->ooff);

@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -40,6 +39,7 @@
 #include "redact.h"
 #include "run.h"
 #include "rundir.h"
+#include "sha256.h"
 #include "transport-winrm.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -1270,29 +1270,6 @@ judge(struct rhost *h, const struct pb_step *st, const struct tp_result *res,
 	return STEP_OK;
 }
 
-static void
-file_sha256(const char *path, char **hex)
-{
-	crypto_hash_sha256_state	 s;
-	unsigned char			 md[crypto_hash_sha256_BYTES];
-	unsigned char			 b[65536];
-	ssize_t				 n;
-	int				 fd;
-
-	*hex = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	crypto_hash_sha256_init(&s);
-	while ((n = read(fd, b, sizeof b)) > 0)
-		crypto_hash_sha256_update(&s, b, (unsigned long long)n);
-	close(fd);
-	if (n < 0)
-		return;
-	crypto_hash_sha256_final(&s, md);
-	*hex = xmalloc(sizeof md * 2 + 1);
-	sodium_bin2hex(*hex, sizeof md * 2 + 1, md, sizeof md);
-}
-
 /* The result of the action's operation. */
 static bool
 action_done(struct rhost *h, const struct pb_step *st,
@@ -1338,7 +1315,12 @@ action_done(struct rhost *h, const struct pb_step *st,
 	case PB_COPY:
 	case PB_FETCH:
 		free(r->sha256);
-		file_sha256(h->local, &r->sha256);
+		{
+			char	 hex[SHA256_HEX_LEN + 1];
+
+			r->sha256 = sha256_file(h->local, hex) == 0 ?
+			    xstrdup(hex) : NULL;
+		}
 		snprintf(msg, sizeof msg, "%s %s %s", h->local,
 		    act->type == PB_COPY ? "->" : "<-", h->remote);
 		return step_end(h, act->type == PB_COPY ? STEP_CHANGED :
