@@ -126,9 +126,7 @@ struct exec_run {
 	char			 id[RUNDIR_ID_MAX];
 	char			*dir;
 	struct journal		*jn;
-	struct loop_timer	 sync;		/* the journal, once a turn */
-	size_t			*sync_wait;	/* hosts parked for it */
-	size_t			 nsync_wait;
+	struct journal_gate	 jgate;		/* the journal, once a turn */
 	bool			 journal_failed;
 	struct xhost		*xh;		/* per host of the engine */
 	const char		*command;
@@ -494,9 +492,7 @@ rec(struct exec_run *r, const char *t)
 static void
 rec_end(struct exec_run *r)
 {
-	journal_end(r->jn);
-	if (!loop_timer_active(&r->sync))
-		loop_timer_start(r->loop, &r->sync, 0);
+	journal_gate_end(&r->jgate);
 }
 
 /* s with what the inventory marks secret for x masked, into b. */
@@ -509,27 +505,27 @@ masked(const struct xhost *x, const char *s, size_t len, struct buf *b)
 	return buf_str(b);
 }
 
-/* Writes what waits, then lets the hosts whose start it held go on. */
+/* Host i's start record is on disk: its command goes on. */
 static void
-sync_tick(struct loop *loop, void *arg)
+sync_wake(void *arg, size_t i)
 {
 	struct exec_run	*r = arg;
-	size_t		 i, n;
-	int		 e;
 
-	(void)loop;
-	if ((e = journal_sync(r->jn)) != 0 && !r->journal_failed) {
-		r->journal_failed = true;
-		cmd_progress_clear(&r->progress);
-		cmd_error(r->ctx, "cannot write %s/%s: %s: starting no more "
-		    "hosts", r->dir, JOURNAL_FILE, strerror(e));
-		engine_cancel(r->engine);
-	}
-	n = r->nsync_wait;
-	r->nsync_wait = 0;
-	for (i = 0; i < n; i++)
-		if (r->xh[r->sync_wait[i]].phase == XP_SYNC)
-			engine_wake(r->engine, r->sync_wait[i]);
+	if (r->xh[i].phase == XP_SYNC)
+		engine_wake(r->engine, i);
+}
+
+/* The journal cannot be written: no more hosts start. */
+static void
+sync_failed(void *arg, int err)
+{
+	struct exec_run	*r = arg;
+
+	r->journal_failed = true;
+	cmd_progress_clear(&r->progress);
+	cmd_error(r->ctx, "cannot write %s/%s: %s: starting no more hosts",
+	    r->dir, JOURNAL_FILE, strerror(err));
+	engine_cancel(r->engine);
 }
 
 /*
@@ -562,7 +558,7 @@ exec_next(void *arg, size_t i, const struct engine_op *prev,
 		json_kv_int(w, "s", 0);
 		rec_end(r);
 		x->phase = XP_SYNC;
-		r->sync_wait[r->nsync_wait++] = i;
+		journal_gate_hold(&r->jgate, i);
 		op->type = EOP_PARK;
 		return;
 	case XP_SYNC:
@@ -999,7 +995,8 @@ journal_new(struct exec_run *r, const struct exec_args *a,
 		    strerror(e));
 		return -1;
 	}
-	if ((r->jn = journal_open(r->dir, -1, why, sizeof why)) == NULL) {
+	if ((r->jn = r->jgate.jn = journal_open(r->dir, -1, why,
+	    sizeof why)) == NULL) {
 		cmd_error(r->ctx, "%s", why);
 		return -1;
 	}
@@ -1075,7 +1072,7 @@ journal_resume(struct exec_run *r, const struct exec_args *a)
 
 	snprintf(r->id, sizeof r->id, "%s", jr->id);
 	r->dir = xstrdup(a->resume_dir);
-	if ((r->jn = journal_open(r->dir, jr->good_len, why,
+	if ((r->jn = r->jgate.jn = journal_open(r->dir, jr->good_len, why,
 	    sizeof why)) == NULL) {
 		cmd_error(r->ctx, "%s", why);
 		return -1;
@@ -1180,9 +1177,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 	r.command = a->command;
 	r.timeout_ms = a->conn.eo.command_timeout_ms;
 	r.progress.on = cmd_progress_wanted(ctx);
-	loop_timer_init(&r.sync, sync_tick, &r);
 	r.xh = xcalloc(n, sizeof(*r.xh));
-	r.sync_wait = xcalloc(n, sizeof(*r.sync_wait));
 	for (i = 0; i < n; i++) {
 		r.xh[i].jh = jidx != NULL ? jidx[i] : i;
 		r.xh[i].nsecrets = redact_host_secrets(hosts[i],
@@ -1193,6 +1188,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 		    strerror(errno));
 		goto out;
 	}
+	journal_gate_init(&r.jgate, r.loop, NULL, sync_wake, sync_failed, &r);
 	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
@@ -1247,7 +1243,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 		    strerror(errno));
 	status = exec_status(&r);
 	rec_done(&r, status);
-	loop_timer_stop(r.loop, &r.sync);
+	journal_gate_release(&r.jgate);
 	if ((e = journal_sync(r.jn)) != 0) {
 		if (!r.journal_failed)
 			cmd_error(ctx, "cannot write %s/%s: %s", r.dir,
@@ -1259,8 +1255,7 @@ exec_run(struct cmd_ctx *ctx, struct exec_args *a,
 out:
 	diags_release(&d);
 	engine_free(r.engine);
-	if (r.loop != NULL)
-		loop_timer_stop(r.loop, &r.sync);
+	journal_gate_release(&r.jgate);
 	journal_free(r.jn);
 	tp_ctx_free(tp);
 	loop_free(r.loop);
@@ -1273,7 +1268,6 @@ out:
 	for (i = 0; i < n; i++)
 		free(r.xh[i].secrets);
 	free(r.xh);
-	free(r.sync_wait);
 	free(r.lines);
 	free(r.changed);
 	free(r.dir);

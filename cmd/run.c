@@ -733,7 +733,7 @@ write_run_json(const char *dir, const char *id, const char *path,
 
 /* The journal's first record: what the run is, to carry it on. */
 static void
-run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
+run_record(struct journal *jn, const char *id,
     struct cmd_run_args *a, const struct playbook *pb,
     const struct host *const *hosts, size_t n, const struct inventory *inv,
     const struct rollout_plan *pl)
@@ -742,7 +742,6 @@ run_record(struct journal *jn, struct cmd_ctx *ctx, const char *id,
 	char		 hex[65], *path;
 	size_t		 i, k;
 
-	(void)ctx;
 	json_kv_int(w, "v", JOURNAL_VERSION);
 	json_kv_str(w, "id", id);
 	json_kv_str(w, "kind", "playbook");
@@ -896,7 +895,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 			cmd_error(ctx, "%s", why);
 			goto out;
 		}
-		run_record(jn, ctx, id, a, pb, hosts, n, inv, run_plan(c.run));
+		run_record(jn, id, a, pb, hosts, n, inv, run_plan(c.run));
 		run_set_journal(c.run, jn);
 	}
 	if (a->resume != NULL && (r = write_run_json(dir, id, a->playbook,

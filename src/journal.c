@@ -276,3 +276,82 @@ journal_error(const struct journal *j)
 {
 	return j->error;
 }
+
+/*
+ * The gate: one sync a loop turn, and what waits for it.
+ */
+
+static void
+gate_tick(struct loop *loop, void *arg)
+{
+	struct journal_gate	*g = arg;
+	size_t			 i, n;
+	int			 e;
+
+	(void)loop;
+	if (g->jn != NULL && (e = journal_sync(g->jn)) != 0 && !g->failed) {
+		g->failed = true;
+		g->fail(g->arg, e);
+	}
+	/* A wake may hold again: take the list as it is now. */
+	n = g->nwait;
+	g->nwait = 0;
+	for (i = 0; i < n; i++)
+		g->wake(g->arg, g->wait[i]);
+}
+
+void
+journal_gate_init(struct journal_gate *g, struct loop *loop,
+    struct journal *jn, journal_wake_fn *wake, journal_fail_fn *fail,
+    void *arg)
+{
+	memset(g, 0, sizeof(*g));
+	g->loop = loop;
+	g->jn = jn;
+	g->wake = wake;
+	g->fail = fail;
+	g->arg = arg;
+	loop_timer_init(&g->timer, gate_tick, g);
+}
+
+void
+journal_gate_release(struct journal_gate *g)
+{
+	if (g->loop != NULL)
+		loop_timer_stop(g->loop, &g->timer);
+	free(g->wait);
+	g->wait = NULL;
+	g->nwait = g->cap = 0;
+}
+
+static void
+gate_arm(struct journal_gate *g)
+{
+	if (!loop_timer_active(&g->timer))
+		loop_timer_start(g->loop, &g->timer, 0);
+}
+
+void
+journal_gate_end(struct journal_gate *g)
+{
+	journal_end(g->jn);
+	gate_arm(g);
+}
+
+void
+journal_gate_hold(struct journal_gate *g, size_t index)
+{
+	if (g->nwait == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->wait = xreallocarray(g->wait, g->cap, sizeof(*g->wait));
+	}
+	g->wait[g->nwait++] = index;
+	gate_arm(g);
+}
+
+void
+journal_gate_flush(struct journal_gate *g)
+{
+	loop_timer_stop(g->loop, &g->timer);
+	gate_tick(g->loop, g);
+}

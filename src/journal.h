@@ -34,7 +34,7 @@
  *		 fetch), kv {name: value} (a plugin's, waited_s)
  *	host	 h, status (ok failed unreachable cancelled), changed, ms
  *	signoff	 step (a step's name, or "wave N"), by, when (unix s)
- *	pause	 ms (0: a manual gate), next (wave index)
+ *	pause	 ms (0: a manual gate), next (the next wave's number)
  *	halt	 reason, not_run
  *	resume	 pid, user, force, rerun_unknown: resume carries on here
  *	rerun	 id: a run over a subset of this one's hosts was made
@@ -62,6 +62,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "json.h"
+#include "loop.h"
 
 #define JOURNAL_FILE	"journal"
 #define JOURNAL_OUTPUTS	"outputs"
@@ -109,6 +110,46 @@ int		 journal_sync(struct journal *);
 int		 journal_error(const struct journal *);
 /* Off (LIFEBOAT_JOURNAL=off, for measuring its cost): records dropped. */
 bool		 journal_disabled(void);
+
+/*
+ * The gate between a run and its journal, shared by the playbook runner
+ * and exec: records ended in a loop turn are synced together on the next
+ * (one write, one fdatasync), and work held for them (a host parked
+ * until its start record is on disk) goes on after.
+ *
+ *	journal_gate_init(&g, loop, jn, wake, fail, arg);
+ *	journal_begin(jn, "start"); ... journal_gate_end(&g);
+ *	journal_gate_hold(&g, index);	   wake(arg, index) after the sync
+ *
+ * When a sync fails, fail(arg, errno) is called once, before the wakes;
+ * later syncs fail the same way (the error stays).
+ */
+typedef void journal_wake_fn(void *arg, size_t index);
+typedef void journal_fail_fn(void *arg, int err);
+
+struct journal_gate {
+	struct loop		*loop;
+	struct journal		*jn;		/* not owned; NULL: none */
+	struct loop_timer	 timer;
+	size_t			*wait;		/* indexes held */
+	size_t			 nwait;
+	size_t			 cap;
+	journal_wake_fn		*wake;
+	journal_fail_fn		*fail;
+	void			*arg;
+	bool			 failed;
+};
+
+void	 journal_gate_init(struct journal_gate *, struct loop *,
+	    struct journal *, journal_wake_fn *, journal_fail_fn *,
+	    void *arg);
+void	 journal_gate_release(struct journal_gate *);
+/* Ends the record begun on the gate's journal; synced next turn. */
+void	 journal_gate_end(struct journal_gate *);
+/* Holds index until the next sync, then wakes it. */
+void	 journal_gate_hold(struct journal_gate *, size_t index);
+/* Syncs now (the run's last record) and wakes what waits. */
+void	 journal_gate_flush(struct journal_gate *);
 
 /*
  * Reading: the state a journal describes.

@@ -161,13 +161,10 @@ struct run {
 	struct rplug		*plugs;
 	size_t			 nplugs;
 	off_t			 signoff_off;
-	struct loop_timer	 sync;		/* the journal, once a turn */
-	size_t			*sync_wait;	/* hosts waiting for it */
-	size_t			 nsync_wait;
+	struct journal_gate	 jgate;		/* the journal, once a turn */
 	size_t			*wave_map;	/* engine index -> host */
 	size_t			 resume_wave;	/* NONE: not a resume */
 	bool			 resume_gate;
-	bool			 journal_failed;
 	int			 cancels;
 	bool			 started;
 	bool			 finished;
@@ -229,9 +226,7 @@ rec(struct run *run, const char *t)
 static void
 rec_end(struct run *run)
 {
-	journal_end(run->opt.journal);
-	if (!loop_timer_active(&run->sync))
-		loop_timer_start(run->loop, &run->sync, 0);
+	journal_gate_end(&run->jgate);
 }
 
 /* s with what the inventory marks secret for h masked, into b. */
@@ -304,34 +299,27 @@ rec_step_end(struct rhost *h, const char *outcome,
 	rec_end(run);
 }
 
-/* Writes what waits, then lets the hosts whose start it held go on. */
+/* Host idx's start record is on disk: its step goes on. */
 static void
-sync_tick(struct loop *loop, void *arg)
+sync_wake(void *arg, size_t idx)
 {
 	struct run	*run = arg;
-	struct rhost	*h;
-	size_t		 i, n;
-	int		 e;
 
-	(void)loop;
-	if (run->opt.journal == NULL)
-		return;
-	if ((e = journal_sync(run->opt.journal)) != 0 &&
-	    !run->journal_failed) {
-		run->journal_failed = true;
-		snprintf(run->why, sizeof run->why, "cannot write the "
-		    "journal: %s", strerror(e));
-		run->stats.aborted = true;
-		if (run->engine != NULL)
-			engine_cancel(run->engine);
-	}
-	n = run->nsync_wait;
-	run->nsync_wait = 0;
-	for (i = 0; i < n && run->engine != NULL; i++) {
-		h = &run->hosts[run->sync_wait[i]];
-		if (h->phase == PH_SYNC)
-			engine_wake(run->engine, h->wi);
-	}
+	if (run->engine != NULL && run->hosts[idx].phase == PH_SYNC)
+		engine_wake(run->engine, run->hosts[idx].wi);
+}
+
+/* The journal cannot be written: nothing more may start. */
+static void
+sync_failed(void *arg, int err)
+{
+	struct run	*run = arg;
+
+	snprintf(run->why, sizeof run->why, "cannot write the journal: %s",
+	    strerror(err));
+	run->stats.aborted = true;
+	if (run->engine != NULL)
+		engine_cancel(run->engine);
 }
 
 /*
@@ -902,7 +890,7 @@ action_start(struct rhost *h, const struct pb_step *st,
 		rec_end(run);
 		h->start_logged = true;
 		h->phase = PH_SYNC;
-		run->sync_wait[run->nsync_wait++] = h->idx;
+		journal_gate_hold(&run->jgate, h->idx);
 		op->type = EOP_PARK;
 		return true;
 	}
@@ -1584,8 +1572,7 @@ run_finish(struct run *run)
 		json_kv_int(w, "not_run", (int64_t)s->not_run);
 		json_kv_bool(w, "halted", s->halted);
 		rec_end(run);
-		loop_timer_stop(run->loop, &run->sync);
-		sync_tick(run->loop, run);
+		journal_gate_flush(&run->jgate);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_DONE;
@@ -2344,7 +2331,8 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		run->opt.plugin_path = plugin_path_default();
 	loop_timer_init(&run->kick, kick, run);
 	loop_timer_init(&run->poll, poll_tick, run);
-	loop_timer_init(&run->sync, sync_tick, run);
+	journal_gate_init(&run->jgate, loop, opt->journal, sync_wake,
+	    sync_failed, run);
 	run->resume_wave = NONE;
 	run->signed_off = xcalloc(ns, sizeof(*run->signed_off));
 	run->announced = xcalloc(ns, sizeof(*run->announced));
@@ -2363,8 +2351,6 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 	    sizeof(*run->wave_hosts));
 	run->wave_map = xcalloc(opt->nhosts ? opt->nhosts : 1,
 	    sizeof(*run->wave_map));
-	run->sync_wait = xcalloc(opt->nhosts ? opt->nhosts : 1,
-	    sizeof(*run->sync_wait));
 	for (i = 0; i < opt->nhosts; i++) {
 		h = &run->hosts[i];
 		h->run = run;
@@ -2416,7 +2402,7 @@ run_free(struct run *run)
 		return;
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
-	loop_timer_stop(run->loop, &run->sync);
+	journal_gate_release(&run->jgate);
 	engine_free(run->engine);
 	for (i = 0; i < run->opt.nhosts; i++) {
 		for (k = 0; k < run->nregs; k++)
@@ -2449,7 +2435,6 @@ run_free(struct run *run)
 	free(run->hosts);
 	free(run->wave_hosts);
 	free(run->wave_map);
-	free(run->sync_wait);
 	free(run->plugs);
 	plugin_set_release(&run->plugins);
 	rollout_plan_release(&run->plan);
@@ -2466,6 +2451,7 @@ void
 run_set_journal(struct run *run, struct journal *jn)
 {
 	run->opt.journal = jn;
+	run->jgate.jn = jn;
 }
 
 const struct rollout_plan *
