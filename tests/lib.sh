@@ -35,6 +35,12 @@ lb() {
 	err=$(cat "$T/.err")
 }
 
+# run_id: the id of the run begun last (lifeboat runs show last).
+run_id() {
+	"$LIFEBOAT" runs show --json last |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+
 # is GOT WANT DESC
 is() {
 	if [ "$1" = "$2" ]; then _report 0 "$3"

@@ -52,49 +52,8 @@ steps:
     idempotent: true
 EOF
 
-# The state a run ends in, without times: hosts, steps, outcomes.
-cat > "$T/state.py" <<'EOF'
-import json, sys
-d = json.load(sys.stdin)
-for w in d["waves"]:
-    for h in w["hosts"]:
-        print(w["wave"], h["host"], h["site"], h["state"],
-              " ".join(f'{s["step"]}={s["outcome"]}/{s["rc"]}/{s["msg"]}'
-                       for s in h["steps"]))
-print("status", d["status"], "halted", d["halted"])
-EOF
-
-# Every host-step ends at most once, and once where the final state says
-# it ran; prints the problems, or nothing.
-cat > "$T/once.py" <<'EOF'
-import json, sys
-ends, starts = {}, {}
-recs = [json.loads(l) for l in open(sys.argv[1])]
-run = recs[0]
-for r in recs:
-    if r["t"] == "end":
-        ends[(r["h"], r["s"])] = ends.get((r["h"], r["s"]), 0) + 1
-final = json.load(open(sys.argv[2]))
-names = [h["name"] for h in run["hosts"]]
-bad = 0
-for w in final["waves"]:
-    for h in w["hosts"]:
-        hi = names.index(h["host"])
-        for si, s in enumerate(h["steps"]):
-            n = ends.get((hi, si), 0)
-            want = 0 if s["outcome"] is None else 1
-            if n != want:
-                print(f'{h["host"]} step {si}: {n} end records, '
-                      f'outcome {s["outcome"]}')
-                bad += 1
-print(f"{len(ends)} host-steps ended" if bad == 0 else f"{bad} wrong")
-EOF
-
-# The latest run.  Made-up runs below are dated 2000 and never are.
-run_id() {
-	"$LIFEBOAT" runs show --json last |
-	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-}
+# Made-up runs below are dated 2000, so that run_id (the latest) is
+# never one of them.
 P=20000101T000000Z
 # clone N ID: a run ID whose journal is the uninterrupted one's first N
 # records: the state a crash right after record N leaves.
@@ -104,7 +63,7 @@ clone() {
 	head -n "$1" "$RUNS/$base/journal" |
 	    sed "1s/\"id\":\"$base\"/\"id\":\"$2\"/" > "$RUNS/$2/journal"
 }
-state_of() { "$LIFEBOAT" runs show --json "$1" | python3 "$T/state.py"; }
+state_of() { "$LIFEBOAT" runs show --json "$1" | python3 "$TESTDIR/journal.py" state; }
 
 # The run no one interrupts: what every crashed run must come back to.
 lb -i "$T/inv.yml" run "$T/pb.yml" -f 16 -q
@@ -115,8 +74,8 @@ like "$(cat "$T/base.state")" '^[0-9] h017 ams failed one=ok/0/None two=failed/1
     "the uninterrupted run: h017 fails at step two"
 is "$(grep -c ' ok one=ok' "$T/base.state")" 180 "180 hosts ok, 20 failed"
 "$LIFEBOAT" runs show --json "$base" > "$T/base.json"
-like "$(python3 "$T/once.py" "$RUNS/$base/journal" "$T/base.json")" \
-    '^[0-9]+ host-steps ended$' \
+like "$(python3 "$TESTDIR/journal.py" once "$RUNS/$base" "$T/base.json")" \
+    '^[0-9]+ host-steps ended once$' \
     "the uninterrupted journal has one end per host-step"
 t_full=$(python3 -c "
 import json
@@ -159,11 +118,11 @@ print([r['state'] for r in json.load(sys.stdin) if r['id'] == '$id'][0])")
 		state_of "$id" | diff - "$T/base.state" | head -5 >&2
 	fi
 	"$LIFEBOAT" runs show --json "$id" > "$T/final.json"
-	if python3 "$T/once.py" "$RUNS/$id/journal" "$T/final.json" |
-	    grep -q 'host-steps ended$'; then
+	if python3 "$TESTDIR/journal.py" once "$RUNS/$id" "$T/final.json" |
+	    grep -q 'host-steps ended once$'; then
 		once=$((once + 1))
 	else
-		python3 "$T/once.py" "$RUNS/$id/journal" "$T/final.json" |
+		python3 "$TESTDIR/journal.py" once "$RUNS/$id" "$T/final.json" |
 		    head -5 >&2
 	fi
 done

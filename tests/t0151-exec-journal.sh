@@ -44,51 +44,7 @@ for k, s in enumerate(sites):
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 EOF
 
-# The state a run ends in, without times: hosts, outcomes, messages.
-cat > "$T/state.py" <<'EOF'
-import json, sys
-d = json.load(sys.stdin)
-for w in d["waves"]:
-    for h in w["hosts"]:
-        print(w["wave"], h["host"], h["site"], h["state"],
-              " ".join(f'{s["step"]}={s["outcome"]}/{s["rc"]}/{s["msg"]}'
-                       for s in h["steps"]))
-print("kind", d["kind"], "status", d["status"])
-EOF
-
-# Every host has exactly one end record, and every output a record
-# points at has the bytes its SHA-256 says; prints the problems, or a
-# count.
-cat > "$T/once.py" <<'EOF'
-import hashlib, json, os, sys
-d = sys.argv[1]
-recs = [json.loads(l) for l in open(os.path.join(d, "journal"))]
-outs = open(os.path.join(d, "outputs"), "rb").read()
-ends = {}
-bad = 0
-for r in recs:
-    if r["t"] != "end":
-        continue
-    ends[r["h"]] = ends.get(r["h"], 0) + 1
-    for k in ("stdout", "stderr"):
-        if k in r:
-            o = r[k]
-            b = outs[o["off"]:o["off"] + o["len"]]
-            if hashlib.sha256(b).hexdigest() != o["sha256"]:
-                print(f'host {r["h"]}: {k} does not match its sha256')
-                bad += 1
-for h in range(len(recs[0]["hosts"])):
-    if ends.get(h, 0) != 1:
-        print(f'{recs[0]["hosts"][h]["name"]}: {ends.get(h, 0)} ends')
-        bad += 1
-print(f"{len(ends)} hosts ended once" if bad == 0 else f"{bad} wrong")
-EOF
-
-run_id() {
-	"$LIFEBOAT" --json runs show last |
-	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-}
-state_of() { "$LIFEBOAT" --json runs show "$1" | python3 "$T/state.py"; }
+state_of() { "$LIFEBOAT" --json runs show "$1" | python3 "$TESTDIR/journal.py" state; }
 P=20000101T000000Z
 # clone N ID: a run ID whose journal is the base's first N records.
 clone() {
@@ -201,7 +157,7 @@ is "$(grep -c ' ok command=ok/0/None$' "$T/base.state")" 175 \
     "175 hosts ok, 20 failed, 5 unreachable"
 like "$(cat "$T/base.state")" "^1 h017 ams failed command=failed/1/exit status 1$" \
     "h017 failed with exit status 1"
-like "$(python3 "$T/once.py" "$RUNS/$base")" '^200 hosts ended once$' \
+like "$(python3 "$TESTDIR/journal.py" once "$RUNS/$base")" '^200 hosts ended once$' \
     "every host ended once; outputs match their sha256"
 t_full=$(python3 -c "
 import json
@@ -240,10 +196,10 @@ import json, sys; print(json.load(sys.stdin)["state"])')
 	else
 		state_of "$id" | diff - "$T/base.state" | head -5 >&2
 	fi
-	if python3 "$T/once.py" "$RUNS/$id" | grep -q 'ended once$'; then
+	if python3 "$TESTDIR/journal.py" once "$RUNS/$id" | grep -q 'ended once$'; then
 		once=$((once + 1))
 	else
-		python3 "$T/once.py" "$RUNS/$id" | head -5 >&2
+		python3 "$TESTDIR/journal.py" once "$RUNS/$id" | head -5 >&2
 	fi
 done
 is "$same" "$KILLS" "$KILLS execs killed at random points end as the uninterrupted one did"
@@ -264,7 +220,7 @@ for n in 1 2 3 $((nrec / 4)) $((nrec / 2)) $((nrec - 2)) $((nrec - 1)); do
 	    >> "$RUNS/$id/journal"
 	"$LIFEBOAT" resume "$id" --rerun-unknown -q >/dev/null 2>&1
 	if state_of "$id" | diff -q - "$T/base.state" >/dev/null &&
-	    python3 "$T/once.py" "$RUNS/$id" | grep -q 'ended once$'; then
+	    python3 "$TESTDIR/journal.py" once "$RUNS/$id" | grep -q 'ended once$'; then
 		exact=$((exact + 1))
 	else
 		echo "cut after $n:" >&2
@@ -290,7 +246,7 @@ is "$(grep -Ec "\"h\":$h,\"s\":0[,}]" "$RUNS/$id/journal")" 2 \
 lb runs show "$id"
 like "$out" "^  $hname +[a-z]+ +unknown +step 1 'command' unknown: it started and did not end" \
     "runs show: the host is unknown"
-like "$(python3 "$T/once.py" "$RUNS/$id")" '^200 hosts ended once$' \
+like "$(python3 "$TESTDIR/journal.py" once "$RUNS/$id")" '^200 hosts ended once$' \
     "every host has one end"
 ok "the hosts never started were run" test "$(grep -c ' ok command=ok' \
     <(state_of "$id"))" -gt 100
@@ -329,7 +285,7 @@ like "$(cat "$T/e")" "^lifeboat: run $id$" "an interrupted exec gives its run id
 lb --json runs show "$id"
 is "$(echo "$out" | python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["status"], d["tally"]["ok"], d["tally"]["cancelled"])')" \
     "130 4 5" "the hosts at work finish, the five never started are cancelled"
-like "$(python3 "$T/once.py" "$RUNS/$id")" '^9 hosts ended once$' \
+like "$(python3 "$TESTDIR/journal.py" once "$RUNS/$id")" '^9 hosts ended once$' \
     "each with one end record"
 lb resume "$id"
 is "$rc" 2 "an interrupted exec has ended: resume refuses (exit 2)"
