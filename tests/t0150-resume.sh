@@ -7,6 +7,7 @@
 # mid-record), torn and damaged journals, unknown steps, changed inputs,
 # a run in progress, rerun and its links, and secrets kept out.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/crash.sh"
 
 export LIFEBOAT_PLUGIN_PATH="${BUILD:-$TESTDIR/../build}/plugins"
 RUNS=$XDG_STATE_HOME/lifeboat/runs
@@ -85,37 +86,14 @@ print(max(1,(r[-1]['at']-r[0]['at'])))")
 # Kill -9 at random points, resume (sometimes killed again) until done.
 same=0; once=0; status_ok=0
 for i in $(seq 1 "$KILLS"); do
-	RANDOM=$i
-	"$LIFEBOAT" -i "$T/inv.yml" run "$T/pb.yml" -f 16 -q \
-	    >/dev/null 2>&1 &
-	pid=$!
-	sleep "$(awk -v r=$RANDOM -v t="$t_full" \
-	    'BEGIN { printf "%.3f", (0.05 + 0.9 * r / 32767) * t / 1000 }')"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	id=$(run_id)
-	if [ $((i % 3)) = 0 ]; then
-		# A resume killed too.
-		"$LIFEBOAT" resume "$id" --rerun-unknown -q >/dev/null 2>&1 &
-		pid=$!
-		sleep "$(awk -v r=$RANDOM -v t="$t_full" \
-		    'BEGIN { printf "%.3f", 0.4 * r / 32767 * t / 1000 }')"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
+	crash "$i" "$t_full" -i "$T/inv.yml" run "$T/pb.yml" -f 16 -q
+	id=$CRASH_ID
 	# The resume that ends the run exits as the run would have: 1,
-	# some hosts failed.  A run that ended before its kill needs none.
-	rrc=1
-	for k in 1 2 3; do
-		st=$("$LIFEBOAT" runs --json | python3 -c "
-import json, sys
-print([r['state'] for r in json.load(sys.stdin) if r['id'] == '$id'][0])")
-		[ "$st" = done ] && break
-		"$LIFEBOAT" resume "$id" --rerun-unknown -q >/dev/null 2>&1
-		rrc=$?
-	done
-	[ "$st" = done ] || [ "$rrc" = 1 ] || echo "resume exit $rrc" >&2
-	[ "$rrc" = 1 ] && status_ok=$((status_ok + 1))
+	# some hosts failed.
+	case $CRASH_RC in
+	1|none) status_ok=$((status_ok + 1)) ;;
+	*) echo "resume exit $CRASH_RC" >&2 ;;
+	esac
 	if state_of "$id" | diff -q - "$T/base.state" >/dev/null; then
 		same=$((same + 1))
 	else
