@@ -227,7 +227,9 @@ const struct cmd_entry cmd_resume_entry = {
 	.summary =
 	    "Carries on a run that was cut short, from its journal: done "
 	    "hosts are not run\nagain, the others start at their first "
-	    "step without an end.\n"
+	    "step without an end.  A step that\nstarted and did not end "
+	    "runs again when the playbook marks it idempotent.\nRUN_ID may "
+	    "be 'last'.\n"
 	    "\n"
 	    "      --rerun-unknown      run again the steps that started "
 	    "and did not end\n"

@@ -128,7 +128,7 @@ list_one(struct cmd_ctx *ctx, struct json *j, const char *id)
 		json_kv_str(j, "rerun_of", jr.rerun_of);
 		json_obj_end(j);
 	} else
-		printf("%-24s  %-11s  %-20s  %5zu  %5zu  %6zu  %5zu  %.30s\n",
+		printf("%-24s  %-11s  %-20s  %5zu  %5zu  %6zu  %11zu  %.30s\n",
 		    jr.id, state, at, jr.nhosts, t.ok, t.failed + t.unknown,
 		    t.unreachable, what(&jr));
 	journal_run_release(&jr);
@@ -151,8 +151,8 @@ runs_list(struct cmd_ctx *ctx)
 		json_init(&j, stdout);
 		json_arr_begin(&j);
 	} else if (n > 0)
-		printf("%-24s  %-11s  %-20s  %5s  %5s  %6s  %5s  %s\n", "run",
-		    "state", "started", "hosts", "ok", "failed", "unrch",
+		printf("%-24s  %-11s  %-20s  %5s  %5s  %6s  %11s  %s\n", "run",
+		    "state", "started", "hosts", "ok", "failed", "unreachable",
 		    "playbook");
 	for (i = 0; i < n; i++) {
 		list_one(ctx, &j, ids[i]);
