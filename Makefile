@@ -136,6 +136,18 @@ $(BUILD)/plugins/%.so: plugins/%.c
 	@echo "  PLUGIN  $@"
 	$(Q)$(CC) $(PLUGIN_CFLAGS) -MF $@.d -o $@ $< $(PLUGIN_LDFLAGS)
 
+# Plugins that read JSON (PowerShell's, Graph's) carry their own copy of
+# the strict reader, built position-independent and hidden, so the
+# plugin still sees nothing of lifeboat's at run time.
+PLUGIN_JSON	:= src/jsonr.c src/arena.c src/xmalloc.c src/errors.c
+$(BUILD)/plugins/bitlocker.so $(BUILD)/plugins/entra.so: \
+    $(BUILD)/plugins/%.so: plugins/%.c $(PLUGIN_JSON)
+	@mkdir -p $(@D)
+	@echo "  PLUGIN  $@"
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -Isrc -fvisibility=hidden \
+	    -DLB_PLUGIN_EXPORT='__attribute__((visibility("default")))' \
+	    -MF $@.d -o $@ $< $(PLUGIN_JSON) $(PLUGIN_LDFLAGS) -lm
+
 $(BUILD)/tests/plugins-bad/badabi.so: tests/unit/plugin-bad-abi.c
 	@mkdir -p $(@D)
 	@echo "  PLUGIN  $@"

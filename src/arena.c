@@ -47,6 +47,25 @@ arena_free(struct arena *a)
 	free(a);
 }
 
+void
+arena_free_wipe(struct arena *a)
+{
+	struct arena_chunk	*c;
+	volatile unsigned char	*p;
+	size_t			 i;
+
+	if (a == NULL)
+		return;
+	/* Byte by byte through a volatile pointer, so the stores are not
+	 * dropped as dead before free(); a plugin has no libsodium. */
+	for (c = a->head; c != NULL; c = c->next) {
+		p = (volatile unsigned char *)c->data;
+		for (i = 0; i < c->used; i++)
+			p[i] = 0;
+	}
+	arena_free(a);
+}
+
 void *
 arena_alloc(struct arena *a, size_t size)
 {

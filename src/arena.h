@@ -13,6 +13,8 @@ struct arena;
 
 struct arena	*arena_new(void);
 void		 arena_free(struct arena *);
+/* Zeroes every chunk, then frees: for arenas that held secrets. */
+void		 arena_free_wipe(struct arena *);
 /* Zeroed memory aligned for any type; never NULL (aborts on failure). */
 void		*arena_alloc(struct arena *, size_t);
 void		*arena_allocarray(struct arena *, size_t, size_t);
