@@ -144,7 +144,7 @@ $(BUILD)/plugins/bitlocker.so $(BUILD)/plugins/entra.so: \
     $(BUILD)/plugins/%.so: plugins/%.c $(PLUGIN_JSON)
 	@mkdir -p $(@D)
 	@echo "  PLUGIN  $@"
-	$(Q)$(CC) $(PLUGIN_CFLAGS) -Isrc -fvisibility=hidden \
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -Isrc -D_GNU_SOURCE -fvisibility=hidden \
 	    -DLB_PLUGIN_EXPORT='__attribute__((visibility("default")))' \
 	    -MF $@.d -o $@ $< $(PLUGIN_JSON) $(PLUGIN_LDFLAGS) -lm
 
