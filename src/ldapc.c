@@ -556,10 +556,12 @@ ldapc_tls_why(struct ldapc *lc, const struct lb_ldap_conn *conn, int rc,
 
 	if ((rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) &&
 	    ldapc_cert_refused(lc, conn)) {
-		xasprintf(&why, "%s: certificate verify failed (CA file %s%s%s)",
-		    lc->url, conn->ca_file != NULL ? "'" : "",
-		    conn->ca_file != NULL ? conn->ca_file : "of the system",
-		    conn->ca_file != NULL ? "'" : "");
+		if (conn->ca_file != NULL)
+			xasprintf(&why, "%s: certificate verify failed "
+			    "(CA file '%s')", lc->url, conn->ca_file);
+		else
+			xasprintf(&why, "%s: certificate verify failed "
+			    "(the system's CAs)", lc->url);
 		return why;
 	}
 	return ldapc_why(lc->ld, rc, what);
