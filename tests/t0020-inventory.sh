@@ -23,7 +23,7 @@ print(d["count"], d["pattern"], [x["name"] for x in d["hosts"]], h["site"],
       h["address"], h["user"], h["transport"], h["os"], h["tier"], h["tags"],
       h["groups"], h["backups"][0]["type"], h["backups"][0]["max_age_ms"],
       h["sim"]["latency_ms"], h["source"]["line"], d["sources"][0]["format"])')
-is "$j" "2 ams:&web ['ams-web01', 'ams-web02'] ams 10.1.0.21 ops sim linux 2 ['web'] ['ams', 'linux', 'web'] restic 93600000 40 27 lifeboat" \
+is "$j" "2 ams:&web ['ams-web01', 'ams-web02'] ams 10.1.0.21 ops sim linux 2 ['web'] ['ams', 'linux', 'web'] restic 93600000 40 40 lifeboat" \
     "list --json carries every field"
 
 lb -i $demo --json inventory list nyc-ws002
@@ -96,7 +96,7 @@ is "$err" "missing.yml: error: cannot read inventory: No such file or directory"
 # Several -i are merged: later values win, tags combine.
 lb -i $demo -i overlay.yml --json inventory list ams-web01
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; h=json.load(sys.stdin)["hosts"][0]; print(h["user"], h["tags"], h["address"], h["source"]["line"])')" \
-    "deploy ['pci', 'web'] 10.1.0.21 27" "merge: later user wins, tags combine, origin kept"
+    "deploy ['pci', 'web'] 10.1.0.21 40" "merge: later user wins, tags combine, origin kept"
 lb -i bad-duplicate.yml -i site-b.yml inventory check
 like "$err" "duplicate host 'web1'" "duplicates in one file stay errors with merging"
 cat > "$T/a.yml" <<'Y'
