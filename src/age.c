@@ -109,9 +109,12 @@ void
 age_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
     size_t saltlen, const char *info, unsigned char out[32])
 {
+	static const unsigned char	 none[1];
 	crypto_auth_hmacsha256_state	 st;
 	unsigned char			 prk[32], one = 1;
 
+	if (salt == NULL)
+		salt = none;
 	/* Extract: PRK = HMAC(salt, IKM).  An empty salt is an empty key,
 	 * which HMAC pads with zeroes just as RFC 5869 asks. */
 	crypto_auth_hmacsha256_init(&st, salt, saltlen);
