@@ -88,7 +88,7 @@ dec(const unsigned char *in, size_t len, const char *pass,
     const unsigned char (*sks)[AGE_KEY_LEN], size_t nsk, unsigned char **pt,
     size_t *ptlen)
 {
-	struct age_dkeys	 dk = { pass, sks, nsk };
+	struct age_dkeys	 dk = { pass, sks, nsk, 0 };
 	unsigned char		*p;
 	size_t			 n;
 	int			 r;
@@ -470,7 +470,18 @@ test_header_forms(void **state)
 	    NULL), AGE_ERR_SCRYPT_MIXED);
 	free(f);
 
-	/* Too much work. */
+	/* Too much work, for the reader or for the caller. */
+	{
+		struct age_dkeys	 dk = { PASS, NULL, 0, 9 };
+		unsigned char		*pt;
+		size_t			 ptlen;
+
+		assert_int_equal(age_decrypt(ct, ctlen, &dk, &pt, &ptlen),
+		    AGE_ERR_WORK_FACTOR);
+		dk.max_log2n = 10;
+		assert_int_equal(age_decrypt(ct, ctlen, &dk, &pt, &ptlen), 0);
+		age_plaintext_free(pt);
+	}
 	f = replace((char *)ct, ctlen, " 10\n", " 23\n", &flen);
 	assert_int_equal(dec((unsigned char *)f, flen, PASS, NULL, 0, NULL,
 	    NULL), AGE_ERR_WORK_FACTOR);
