@@ -657,7 +657,7 @@ test_device_code(void **state)
 		    "\"interval\":1,\"message\":\"To sign in, use a web "
 		    "browser to open the page "
 		    "https://microsoft.com/devicelogin and enter the code"
-		    "  FGH7K2LMN to authenticate.\"}", -1, 0 },
+		    " FGH7K2LMN to authenticate.\"}", -1, 0 },
 		{ "/token", 400, "{\"error\":\"authorization_pending\","
 		    "\"error_description\":\"AADSTS70016: pending\","
 		    "\"error_codes\":[70016]}", -1, 2 },
