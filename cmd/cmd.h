@@ -47,6 +47,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_inventory_entry;
+extern const struct cmd_entry cmd_keys_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_rerun_entry;
 extern const struct cmd_entry cmd_resume_entry;

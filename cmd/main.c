@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cmd.h"
 #include "diag.h"
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_exec_entry,
 	&cmd_inventory_entry,
+	&cmd_keys_entry,
 	&cmd_report_entry,
 	&cmd_rerun_entry,
 	&cmd_resume_entry,
@@ -101,6 +104,11 @@ main(int argc, char **argv)
 	int			 c, r;
 
 	setlocale(LC_ALL, "");
+	/* Before anything may call sodium_malloc() or randombytes(). */
+	if (sodium_init() < 0) {
+		fprintf(stderr, "lifeboat: cannot start libsodium\n");
+		return EXIT_FAILED;
+	}
 	/* A closed pipe is an error on write, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof ctx);

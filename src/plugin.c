@@ -241,8 +241,8 @@ plugin_open(const char *file, const char *name, struct plugin **out,
 }
 
 int
-plugin_load(const char *name, const char *path, struct plugin **out,
-    char *why, size_t whylen)
+plugin_locate(const char *name, const char *path, char **filep, char *why,
+    size_t whylen)
 {
 	struct stat	 st;
 	const char	*p, *end;
@@ -250,7 +250,7 @@ plugin_load(const char *name, const char *path, struct plugin **out,
 	size_t		 len;
 	int		 r = LB_ERR_INTERNAL;
 
-	*out = NULL;
+	*filep = NULL;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (!plugin_name_ok(name)) {
@@ -279,13 +279,28 @@ plugin_load(const char *name, const char *path, struct plugin **out,
 		}
 		if ((r = plugin_check_file(file, &st, why, whylen)) != 0)
 			goto out;
-		r = plugin_open(file, name, out, why, whylen);
-		goto out;
+		*filep = file;
+		return 0;
 	}
 	why_set(why, whylen, "no plugin '%s' on the plugin path %s", name,
 	    path);
 	r = LB_ERR_NOT_FOUND;
 out:
+	free(file);
+	return r;
+}
+
+int
+plugin_load(const char *name, const char *path, struct plugin **out,
+    char *why, size_t whylen)
+{
+	char	*file;
+	int	 r;
+
+	*out = NULL;
+	if ((r = plugin_locate(name, path, &file, why, whylen)) != 0)
+		return r;
+	r = plugin_open(file, name, out, why, whylen);
 	free(file);
 	return r;
 }
@@ -590,11 +605,10 @@ out_init(struct out_ctx *o, struct lb_out *out, enum out_mode mode)
 }
 
 int
-plugin_build(const struct plugin *p, const struct lb_args *args,
-    const struct lb_facts *facts, struct buf *script, char *why,
+plugin_script(const char *name, const struct lb_facts *facts,
+    plugin_build_fn *build, void *arg, struct buf *script, char *why,
     size_t whylen)
 {
-	const struct lb_plugin	*desc = p->desc;
 	struct out_ctx		 o;
 	struct lb_out		 out;
 	char			 pwhy[PLUGIN_WHY_MAX];
@@ -605,7 +619,7 @@ plugin_build(const struct plugin *p, const struct lb_args *args,
 		why[0] = '\0';
 	if (facts->shell != LB_SHELL_SH &&
 	    facts->shell != LB_SHELL_POWERSHELL) {
-		why_set(why, whylen, "%s: unknown shell %d", desc->name,
+		why_set(why, whylen, "%s: unknown shell %d", name,
 		    (int)facts->shell);
 		return LB_ERR_INVALID;
 	}
@@ -613,19 +627,45 @@ plugin_build(const struct plugin *p, const struct lb_args *args,
 	o.shell = facts->shell;
 	o.script = script;
 	memset(pwhy, 0, sizeof pwhy);
-	r = desc->build(args, facts, &out, pwhy, sizeof pwhy);
+	r = build(arg, facts, &out, pwhy, sizeof pwhy);
 	pwhy[sizeof pwhy - 1] = '\0';
 	if (r == 0 && o.err == 0)
 		return 0;
 	buf_truncate(script, oldlen);
 	/* Our own reason first: the plugin's is often "word() failed". */
 	if (o.err != 0)
-		why_set(why, whylen, "%s: %s", desc->name, o.why);
+		why_set(why, whylen, "%s: %s", name, o.why);
 	else {
-		why_set(why, whylen, "%s: %s", desc->name, pwhy[0] != '\0' ?
+		why_set(why, whylen, "%s: %s", name, pwhy[0] != '\0' ?
 		    pwhy : "cannot build the script");
 	}
 	return o.err == LB_ERR_LIMIT ? LB_ERR_LIMIT : LB_ERR_INVALID;
+}
+
+struct plugin_build_arg {
+	const struct lb_plugin	*desc;
+	const struct lb_args	*args;
+};
+
+/* An action's build() as a plugin_build_fn. */
+static int
+action_build(void *arg, const struct lb_facts *facts,
+    const struct lb_out *out, char *why, size_t whylen)
+{
+	const struct plugin_build_arg	*a = arg;
+
+	return a->desc->build(a->args, facts, out, why, whylen);
+}
+
+int
+plugin_build(const struct plugin *p, const struct lb_args *args,
+    const struct lb_facts *facts, struct buf *script, char *why,
+    size_t whylen)
+{
+	struct plugin_build_arg	 a = { p->desc, args };
+
+	return plugin_script(p->desc->name, facts, action_build, &a, script,
+	    why, whylen);
 }
 
 int

@@ -56,6 +56,15 @@ int		 plugin_load(const char *name, const char *path,
 		    struct plugin **out, char *why, size_t whylen);
 
 /*
+ * Finds NAME.so on path (NULL: plugin_path_default()) as plugin_load()
+ * does, with the same checks on the name and the file, without opening
+ * it.  Returns 0 and the file's path in *filep (the caller frees it), or
+ * LB_ERR_INVALID, LB_ERR_NOT_FOUND or LB_ERR_SYSTEM with why filled.
+ */
+int		 plugin_locate(const char *name, const char *path,
+		    char **filep, char *why, size_t whylen);
+
+/*
  * Wraps a descriptor linked into the program (a static build, the fuzz
  * targets): the same checks as plugin_load() but the name's.  Returns 0
  * and *out (freed with plugin_unload(), which leaves desc alone), or
@@ -112,6 +121,19 @@ int		 plugin_check_args(const struct plugin *,
 int		 plugin_build(const struct plugin *, const struct lb_args *,
 		    const struct lb_facts *, struct buf *script, char *why,
 		    size_t whylen);
+
+/*
+ * The general form of plugin_build(), for any hook that writes a script
+ * through an lb_out (a key source's build()): build(arg, facts, out,
+ * why, whylen) is called with the same guarded lb_out, and name leads
+ * the reason on failure.
+ */
+typedef int plugin_build_fn(void *arg, const struct lb_facts *,
+    const struct lb_out *, char *why, size_t whylen);
+
+int		 plugin_script(const char *name, const struct lb_facts *,
+		    plugin_build_fn *build, void *arg, struct buf *script,
+		    char *why, size_t whylen);
 
 /*
  * What a plugin made of a reply.  The result owns every string.

@@ -39,6 +39,7 @@
 #include "redact.h"
 #include "run.h"
 #include "rundir.h"
+#include "escrow.h"
 #include "sha256.h"
 #include "transport-winrm.h"
 #include "transport.h"
@@ -132,6 +133,8 @@ struct rplug {
 
 struct run {
 	struct loop		*loop;
+	struct escrow		*escrow;	/* read on first use */
+	bool			 escrow_bad;
 	struct tp_ctx		*tp;
 	struct run_opts		 opt;
 	const struct playbook	*pb;
@@ -326,6 +329,25 @@ sync_failed(void *arg, int err)
  * Values: what `when` and {{ }} read.
  */
 
+/*
+ * The key IDs the escrow index holds for host x (escrow.h), from the
+ * directories or from one source; NULL when the index cannot be read.
+ */
+static const char *
+escrow_fact(struct run *run, const struct host *x, const char *source)
+{
+	char	 path[4096], why[512];
+
+	if (run->escrow == NULL && !run->escrow_bad) {
+		if (escrow_path(path, sizeof path) != 0 ||
+		    escrow_load(path, &run->escrow, why, sizeof why) != 0)
+			run->escrow_bad = true;
+	}
+	if (run->escrow == NULL)
+		return NULL;
+	return escrow_ids(run->escrow, x->name, source);
+}
+
 static const char *
 host_fact(const struct rhost *h, const char *f)
 {
@@ -345,6 +367,12 @@ host_fact(const struct rhost *h, const char *f)
 		return transport_name(x->transport);
 	if (strcmp(f, "user") == 0)
 		return x->user ? x->user : "";
+	if (strcmp(f, "escrowed") == 0)
+		return escrow_fact(h->run, x, NULL);
+	if (strcmp(f, "escrowed_ad") == 0)
+		return escrow_fact(h->run, x, "ad");
+	if (strcmp(f, "escrowed_entra") == 0)
+		return escrow_fact(h->run, x, "entra");
 	return NULL;
 }
 
@@ -2400,6 +2428,7 @@ run_free(struct run *run)
 
 	if (run == NULL)
 		return;
+	escrow_free(run->escrow);
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
 	journal_gate_release(&run->jgate);

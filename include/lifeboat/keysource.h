@@ -213,8 +213,9 @@ struct lb_keysource {
 	 * (token, bind), and ends with svc->ready(); it returns 0, or -1
 	 * with why when it cannot even start.  fetch() is called for each
 	 * host once ready, at most `concurrency` at a time, and ends with
-	 * svc->done(job).  close() is called after every job is done, or
-	 * after a failed open, and frees state. */
+	 * svc->done(job).  close() is called once every job is done (or
+	 * when ready() said -1) and frees state; when open() itself returns
+	 * -1 it has freed what it made, and close() is not called. */
 	int	(*open)(const struct lb_ks_svc *, void **state, char *why,
 		    size_t whylen);
 	void	(*fetch)(void *state, const struct lb_ks_target *,
