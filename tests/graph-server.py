@@ -56,7 +56,8 @@ The data file (JSON), written by the test:
               "every_429": 0, "every_503": 0, "retry_after": "1"}}
 
 Test hooks under /_lb/ (no token needed): GET /_lb/stats (request
-counts per kind, and how often each key was read with $select=key),
+counts per kind, how often each key was read with $select=key, and
+every access and refresh token issued),
 GET /_lb/echo and POST /_lb/echo (the request's method, path, headers
 and body as JSON), GET /_lb/status/N[?retry_after=V] (status N with that
 Retry-After), GET /_lb/sleep?ms=N, GET /_lb/big?bytes=N.  The stats are
@@ -105,7 +106,10 @@ class State:
         with self.lock:
             return {'requests': dict(self.stats),
                     'key_reads': dict(self.key_reads),
-                    'tokens_issued': self.stats.get('token_ok', 0)}
+                    'tokens_issued': self.stats.get('token_ok', 0),
+                    # So that tests can look for them where they must
+                    # not be.
+                    'tokens': sorted(self.tokens) + sorted(self.refresh)}
 
 
 def odata_string(s):
