@@ -1155,9 +1155,9 @@ entra_answer(void *arg, const struct lb_http_resp *r)
 	}
 	if (r->status != 200) {
 		entra_error_of(r, code, sizeof code);
+		/* lifeboat says "access denied" itself; the code is why. */
 		if (r->status == 403)
-			entra_job_done(j, LB_KS_DENIED, "access denied: %s",
-			    code);
+			entra_job_done(j, LB_KS_DENIED, "%s", code);
 		else if (r->status == 401)
 			entra_job_done(j, LB_KS_DENIED, "token refused: %s",
 			    code);

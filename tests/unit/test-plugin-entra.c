@@ -7,7 +7,7 @@
  * the settings, the token by client credentials and by device code
  * (pending twice, refused), paging through nextLinks, OData quoting of
  * names, throttling with and without Retry-After and the retry cap, a
- * 401 that renews the token once, 403 as "access denied", device not
+ * 401 that renews the token once, 403 as denied with Graph's code, device not
  * found or ambiguous, no key, a nextLink to another origin, and a key
  * lifeboat rejects.  The client secret, the token and the passwords
  * never appear in a note, a debug line or a reason.
@@ -603,8 +603,7 @@ test_denied(void **state)
 	fetch(&f, st, "PC-01", 2);
 	pump(&f);
 	assert_int_equal(f.status[2], LB_KS_DENIED);
-	assert_string_equal(f.why[2],
-	    "access denied: Authorization_RequestDenied");
+	assert_string_equal(f.why[2], "Authorization_RequestDenied");
 	assert_int_equal(f.nkeys, 0);
 	ks->close(st);
 	fake_release(&f);
