@@ -527,8 +527,14 @@ test_bad_names(void **state)
 		"caf\xe9", "a\nb", "\xc0\xaf", "\xed\xa0\x80", "",
 	};
 	struct lb_ks_target	 t = { "x", "", "", "", NULL };
+	char			 stars[251], longer[300];
 	size_t			 i;
 
+	/* Every byte escaped thrice, or past the limit. */
+	memset(stars, '*', sizeof(stars) - 1);
+	stars[sizeof(stars) - 1] = '\0';
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
 	open_ok((const char *[]){ "url", "ldaps://dc1", "base", "DC=x",
 	    NULL });
 	connected(0, NULL);
@@ -542,6 +548,19 @@ test_bad_names(void **state)
 		assert_non_null(strstr(fk.why, "cannot be looked up"));
 		assert_null(strchr(fk.why, '\n'));
 	}
+	t.name = stars;
+	ks->fetch(st, &t, &job_token);
+	assert_int_equal(fk.searches, 1);
+	assert_int_equal((int)strlen(fk.filter), 65 + 9 * 250);
+	fk.dones = 0;
+	answer(0, NULL, NULL, 0);
+	assert_int_equal(fk.status, LB_KS_NOT_FOUND);
+	t.name = longer;
+	fk.dones = 0;
+	ks->fetch(st, &t, &job_token);
+	assert_int_equal(fk.dones, 1);
+	assert_non_null(strstr(fk.why, "cannot be looked up: it is too "
+	    "long"));
 }
 
 static void
