@@ -19,8 +19,10 @@ Endpoints (shapes as Microsoft documents them):
         grant_type=urn:ietf:params:oauth:grant-type:device_code,
         client_id, device_code
           -> 400 authorization_pending (config device_pending times),
-             then a token, or the config device_outcome: access_denied,
-             expired_token (400 each)
+             then a token and a refresh_token, or the config
+             device_outcome: access_denied, expired_token (400 each)
+        grant_type=refresh_token, client_id, refresh_token (each one
+        good once) -> a new token and refresh_token
   POST /{tenant}/oauth2/v2.0/devicecode   form: client_id, scope
           -> device_code, user_code, verification_uri
              (https://microsoft.com/devicelogin), expires_in, interval,
@@ -54,7 +56,8 @@ The data file (JSON), written by the test:
               "every_429": 0, "every_503": 0, "retry_after": "1"}}
 
 Test hooks under /_lb/ (no token needed): GET /_lb/stats (request
-counts per kind, and how often each key was read with $select=key),
+counts per kind, how often each key was read with $select=key, and
+every access and refresh token issued),
 GET /_lb/echo and POST /_lb/echo (the request's method, path, headers
 and body as JSON), GET /_lb/status/N[?retry_after=V] (status N with that
 Retry-After), GET /_lb/sleep?ms=N, GET /_lb/big?bytes=N.  The stats are
@@ -90,6 +93,7 @@ class State:
         self.cfg = dict(data.get('config', {}))
         self.state_dir = state_dir
         self.tokens = {}        # token -> (client_id, basic_only, expiry)
+        self.refresh = {}       # refresh token -> client_id
         self.device_codes = {}  # code -> {client, polls, expiry}
         self.stats = Counter()
         self.key_reads = Counter()
@@ -102,7 +106,10 @@ class State:
         with self.lock:
             return {'requests': dict(self.stats),
                     'key_reads': dict(self.key_reads),
-                    'tokens_issued': self.stats.get('token_ok', 0)}
+                    'tokens_issued': self.stats.get('token_ok', 0),
+                    # So that tests can look for them where they must
+                    # not be.
+                    'tokens': sorted(self.tokens) + sorted(self.refresh)}
 
 
 def odata_string(s):
@@ -232,15 +239,21 @@ class Handler(BaseHTTPRequestHandler):
         cid = form.get('client_id', '')
         return cid, self.st.data.get('clients', {}).get(cid)
 
-    def issue(self, cid, client):
+    def issue(self, cid, client, refresh=False):
         life = int(self.st.c('token_lifetime', 3599))
         tok = 'eyJ0eXAiOiJKV1QifQ.' + secrets.token_urlsafe(48)
+        out = {'token_type': 'Bearer', 'expires_in': life,
+               'ext_expires_in': life, 'access_token': tok}
         with self.st.lock:
             self.st.tokens[tok] = (cid, bool(client.get('basic_only')),
                                    time.time() + life)
             self.st.stats['token_ok'] += 1
-        self.reply(200, {'token_type': 'Bearer', 'expires_in': life,
-                         'ext_expires_in': life, 'access_token': tok})
+            if refresh:
+                out['refresh_token'] = '0.AR' + secrets.token_urlsafe(64)
+                out['scope'] = 'BitlockerKey.Read.All ' \
+                               'Device.Read.All offline_access'
+                self.st.refresh[out['refresh_token']] = cid
+        self.reply(200, out)
 
     def token(self, form):
         cid, client = self.client(form)
@@ -269,6 +282,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.issue(cid, client)
         if grant == DEVICE_GRANT:
             return self.device_poll(cid, client, form.get('device_code'))
+        if grant == 'refresh_token':
+            with self.st.lock:
+                owner = self.st.refresh.pop(form.get('refresh_token'),
+                                            None)
+                self.st.stats['token_refresh'] += 1
+            if owner != cid:
+                return self.aad_error(400, 'invalid_grant', 9002313,
+                                      'Invalid request. Request is '
+                                      'malformed or invalid.')
+            return self.issue(cid, client, True)
         self.count('token_bad_grant')
         self.aad_error(400, 'unsupported_grant_type', 70003,
                        'The app requested an unsupported grant type.')
@@ -330,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
                                   'refresh token has expired.')
         with self.st.lock:
             self.st.device_codes.pop(code, None)
-        self.issue(cid, client)
+        self.issue(cid, client, True)
 
     # --- Graph ---------------------------------------------------------
 
