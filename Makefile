@@ -129,7 +129,14 @@ $(BUILD)/tests/test-%: tests/unit/test-%.c $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MF $@.d -o $@ $< $(LIB) \
 	    $(ALL_LDFLAGS) $(PKG_LIBS) $(TEST_LIBS) $(DL_LIBS)
 
-unit-bins: $(UNIT_BINS) $(PLUGINS) $(TEST_PLUGINS)
+unit-bins: $(UNIT_BINS) $(PLUGINS) $(TEST_PLUGINS) $(BUILD)/tests/vault-tool
+
+# The key vault from the shell, for t0160; not installed.
+$(BUILD)/tests/vault-tool: tests/tools/vault-tool.c $(LIB)
+	@mkdir -p $(@D)
+	@echo "  TOOL    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -MF $@.d -o $@ $< $(LIB) $(ALL_LDFLAGS) \
+	    $(PKG_LIBS) $(DL_LIBS)
 
 $(BUILD)/plugins/%.so: plugins/%.c
 	@mkdir -p $(@D)

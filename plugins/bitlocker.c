@@ -408,13 +408,20 @@ bitlocker_json_root(struct bitlocker_scan *sc, struct arena *a,
     const char *what, const char *body, size_t len, struct jv **root)
 {
 	struct jsonr_error	 err;
+	size_t			 i;
 
 	*root = NULL;
 	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0) {
 		body += 3;
 		len -= 3;
 	}
-	if (len == strspn(body, " \t\r\n") || len == 0)
+	/* body need not end in a NUL. */
+	for (i = 0; i < len; i++) {
+		if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' &&
+		    body[i] != '\n')
+			break;
+	}
+	if (i == len)
 		return true;	/* nothing: no volume */
 	if (jsonr_parse(a, body, len, root, &err) != 0) {
 		bitlocker_bad(sc, "unreadable output of %s: line %zu, column "

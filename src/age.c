@@ -109,9 +109,12 @@ void
 age_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
     size_t saltlen, const char *info, unsigned char out[32])
 {
+	static const unsigned char	 none[1];
 	crypto_auth_hmacsha256_state	 st;
 	unsigned char			 prk[32], one = 1;
 
+	if (salt == NULL)
+		salt = none;
 	/* Extract: PRK = HMAC(salt, IKM).  An empty salt is an empty key,
 	 * which HMAC pads with zeroes just as RFC 5869 asks. */
 	crypto_auth_hmacsha256_init(&st, salt, saltlen);
@@ -632,7 +635,7 @@ unwrap(const unsigned char key[32], const unsigned char body[WRAPPED_LEN],
 }
 
 static int
-unwrap_scrypt(const struct stanza *st, const char *pass,
+unwrap_scrypt(const struct stanza *st, const char *pass, int max,
     unsigned char fk[AGE_FILE_KEY_LEN])
 {
 	unsigned char	 salt[sizeof SCRYPT_LABEL - 1 + 16];
@@ -653,7 +656,7 @@ unwrap_scrypt(const struct stanza *st, const char *pass,
 			continue;
 		log2n = log2n * 10 + (st->arg[2][i] - '0');
 	}
-	if (log2n > AGE_LOG2N_MAX)
+	if (log2n > (max > 0 && max < AGE_LOG2N_MAX ? max : AGE_LOG2N_MAX))
 		return AGE_ERR_WORK_FACTOR;
 	if (pass == NULL)
 		return AGE_ERR_NEED_PASSPHRASE;
@@ -711,7 +714,8 @@ file_key(const struct header *h, const struct age_dkeys *k,
 		if (arg_is(&h->st[i], 0, "scrypt")) {
 			if (h->nst != 1)
 				return AGE_ERR_SCRYPT_MIXED;
-			return unwrap_scrypt(&h->st[0], k->passphrase, fk);
+			return unwrap_scrypt(&h->st[0], k->passphrase,
+			    k->max_log2n, fk);
 		}
 	}
 	for (i = 0; i < h->nst; i++) {

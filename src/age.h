@@ -63,11 +63,14 @@ const char	*age_strerror(int);
 /*
  * What to decrypt with.  Both may be given; the file's stanzas say
  * which is used.  identities points to n X25519 secret keys.
+ * max_log2n caps the scrypt work a file may ask for (0: AGE_LOG2N_MAX),
+ * for the fuzzer.
  */
 struct age_dkeys {
 	const char		*passphrase;	/* NUL-terminated, or NULL */
 	const unsigned char	(*identities)[AGE_KEY_LEN];
 	size_t			 nidentities;
+	int			 max_log2n;
 };
 
 /*

@@ -14,7 +14,6 @@ bl_keyid_hex(const char *s, char *hex)
 	size_t	 n = 0;
 	int	 brace = 0;
 
-	hex[0] = '\0';
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s == '{') {
@@ -27,25 +26,24 @@ bl_keyid_hex(const char *s, char *hex)
 		if (*s == '}' || *s == ' ' || *s == '\t')
 			break;
 		if (!isxdigit((unsigned char)*s) || n == BL_KEYID_HEX)
-			return -1;
+			goto bad;
 		hex[n++] = (char)toupper((unsigned char)*s);
 	}
 	if (*s == '}') {
 		if (!brace)
-			return -1;
+			goto bad;
 		s++;
 		brace = 0;
 	}
-	if (brace)
-		return -1;
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (*s != '\0' || n < BL_KEYID_MIN) {
-		hex[0] = '\0';
-		return -1;
-	}
+	if (brace || *s != '\0' || n < BL_KEYID_MIN)
+		goto bad;
 	hex[n] = '\0';
 	return (int)n;
+bad:
+	hex[0] = '\0';
+	return -1;
 }
 
 static void

@@ -151,7 +151,8 @@ struct pb_use {
 
 /* The facts of a host a playbook may read as host.NAME. */
 #define PB_HOST_FACTS	"name", "address", "site", "os", "tier", \
-			"transport", "user"
+			"transport", "user", "escrowed", "escrowed_ad", \
+			"escrowed_entra"
 
 struct playbook {
 	struct arena	*arena;

@@ -717,11 +717,7 @@ read_list(struct vault *v, const struct jv *root, const char *name,
 	return 0;
 }
 
-/*
- * The vault in text[0..len).  Errors as "LINE:COL: what" for bad JSON
- * and "keys[3].fetched: what" for bad content, never quoting the text.
- */
-static int
+int
 vault_parse(const char *text, size_t len, struct vault **out, char *why,
     size_t whylen)
 {
@@ -894,6 +890,7 @@ vault_load(const char *path, const struct vault_cred *cred,
 	dk.passphrase = cred->passphrase;
 	dk.identities = (const unsigned char (*)[AGE_KEY_LEN])ids;
 	dk.nidentities = nids;
+	dk.max_log2n = 0;
 	r = age_decrypt((unsigned char *)ct, ctlen, &dk, &pt, &ptlen);
 	if (r != 0) {
 		setwhy(why, whylen, "%s: %s", path, age_strerror(r));

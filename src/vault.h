@@ -96,6 +96,15 @@ int		 vault_load(const char *path, const struct vault_cred *,
 		    struct vault **out, char *why, size_t whylen);
 
 /*
+ * The vault in the JSON text[0..len) (a decrypted file) into *out.
+ * Returns 0, or LB_ERR_INVALID with *out NULL and why as "LINE:COL:
+ * what" for bad JSON, else one line such as "keys[3].fetched: not a
+ * time"; why never quotes the text.
+ */
+int		 vault_parse(const char *text, size_t len, struct vault **out,
+		    char *why, size_t whylen);
+
+/*
  * Writes v to path atomically (see above), encrypted as cred says; the
  * directory is made (0700) if missing.  Returns 0, or LB_ERR_SYSTEM /
  * LB_ERR_INVALID (no passphrase and no recipient, a bad recipient) with

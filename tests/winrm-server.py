@@ -53,6 +53,20 @@ corrupt (put and get damage the first byte of a file in transit),
 noconfig (access denied on the config Get).
 Anyone else is a normal user.
 
+With --bitlocker FILE (a JSON object: user name -> host, see
+tests/data/bitlocker/hosts.json) lifeboat's two BitLocker scripts, known
+by their first line ("# lifeboat bitlocker keys", "# lifeboat bitlocker
+protectors"), get the answers of the host the user names, as the real
+cmdlets print them: Get-BitLockerVolume | ConvertTo-Json -Depth 4 in
+Windows PowerShell 5.1's layout (CRLF, two spaces after each colon,
+nested values indented under their key, enums as numbers or, in mode
+json-names, as names), the Win32_EncryptableVolume table, manage-bde's
+English text with its banner (every protector listed, as without -type,
+so that readers must skip the TPM and external keys), or exit 3 with a
+line on stderr (mode none).  A user the file does not name gets mode
+none.  --bitlocker-print USER keys|protectors prints that answer's
+stdout and exits, for writing fixtures.
+
 With --keytab KT the endpoint also takes "Authorization: Negotiate TOKEN"
 (SPNEGO or raw Kerberos, accepted through python3-gssapi with the service
 keys in KT, for whatever principal the client asked for: HTTP/127.0.0.1
@@ -70,6 +84,7 @@ import argparse
 import atexit
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -267,6 +282,183 @@ def ps_get(script, user):
     return out, b'', 0
 
 
+BITLOCKER = {}             # user -> host, from --bitlocker
+KP_NAMES = {0: 'Unknown', 1: 'Tpm', 2: 'ExternalKey', 3: 'RecoveryPassword',
+            4: 'TpmPin', 5: 'TpmStartupKey', 6: 'TpmPinStartupKey',
+            7: 'PublicKey', 8: 'Password', 9: 'TpmNetworkKey',
+            10: 'AdAccountOrGroup'}
+MBDE_LABELS = {1: 'TPM', 2: 'External Key', 3: 'Numerical Password',
+               4: 'TPM And PIN', 5: 'TPM And Startup Key',
+               6: 'TPM And PIN And Startup Key', 8: 'Password'}
+
+
+def ps51_string(s):
+    """A string as .NET's JavaScriptSerializer writes it."""
+    out = '"'
+    for c in s:
+        if c in '"\\':
+            out += '\\' + c
+        elif c in '<>&\'' or ord(c) < 0x20:
+            out += '\\u%04x' % ord(c)
+        else:
+            out += c
+    return out + '"'
+
+
+def ps51_json(v, col=0):
+    """ConvertTo-Json as Windows PowerShell 5.1 lays it out: members four
+    columns right of their bracket, which sits where its key's value
+    starts; an empty list as two line ends."""
+    pad = ' ' * (col + 4)
+    end = '\r\n' + ' ' * col
+    if isinstance(v, dict):
+        items = []
+        for k, x in v.items():
+            head = pad + ps51_string(k) + ':  '
+            items.append(head + ps51_json(x, len(head)))
+        return '{\r\n' + ',\r\n'.join(items) + end + '}'
+    if isinstance(v, list):
+        if not v:
+            return '[\r\n' + end + ']'
+        return ('[\r\n' + ',\r\n'.join(pad + ps51_json(x, col + 4)
+                                        for x in v) + end + ']')
+    if v is None:
+        return 'null'
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return ps51_string(v)
+
+
+def bl_encrypted(host, vol):
+    return host['mode'] != 'off' and vol.get('status', 1) != 0
+
+
+def bl_volume(host, vol, names):
+    """A BitLockerVolume object, as ConvertTo-Json sees it."""
+    on = bl_encrypted(host, vol)
+    os_vol = vol.get('type', 0) == 0
+
+    def enum(n, name):
+        return name if names else n
+    kps = []
+    for p in vol.get('protectors', []):
+        kps.append({
+            'KeyProtectorId': p['id'],
+            'AutoUnlockProtector': None,
+            'KeyProtectorType': enum(p['type'], KP_NAMES[p['type']]),
+            'KeyFileName': p.get('file', ''),
+            'RecoveryPassword': p.get('password', ''),
+            'KeyCertificateType': '',
+            'Thumbprint': ''})
+    return {
+        'ComputerName': host['computer'],
+        'MountPoint': vol['mount'],
+        'EncryptionMethod': enum(6, 'XtsAes128') if on else
+        enum(0, 'None'),
+        'AutoUnlockEnabled': None if os_vol else False,
+        'AutoUnlockKeyStored': False if os_vol else None,
+        'MetadataVersion': 2 if on else 0,
+        'VolumeStatus': enum(1, 'FullyEncrypted') if on else
+        enum(0, 'FullyDecrypted'),
+        'ProtectionStatus': enum(1, 'On') if on and kps else enum(0, 'Off'),
+        'LockStatus': enum(0, 'Unlocked'),
+        'EncryptionPercentage': 100 if on else 0,
+        'WipePercentage': 0,
+        'VolumeType': enum(0, 'OperatingSystem') if os_vol else
+        enum(1, 'Data'),
+        'CapacityGB': vol.get('capacity', 100.0),
+        'KeyProtector': kps}
+
+
+def bl_manage_bde(host):
+    out = ''
+    for vol in host['volumes']:
+        out += ('BitLocker Drive Encryption: Configuration Tool version '
+                '10.0.19041\r\nCopyright (C) 2013 Microsoft Corporation. '
+                'All rights reserved.\r\n\r\nVolume %s [%s]\r\n'
+                % (vol['mount'], vol.get('label', '')))
+        kps = vol.get('protectors', [])
+        if not bl_encrypted(host, vol) or not kps:
+            out += ('ERROR: No key protectors found.\r\n\r\n')
+            continue
+        out += 'All Key Protectors\r\n\r\n'
+        for p in kps:
+            out += '    %s:\r\n      ID: %s\r\n' % (
+                MBDE_LABELS.get(p['type'], 'Unknown'), p['id'])
+            if p['type'] == 3:
+                out += '      Password:\r\n        %s\r\n' % p['password']
+            elif p['type'] == 2:
+                out += ('      External Key File Name:\r\n        %s\r\n'
+                        % p.get('file', ''))
+            elif p['type'] in (1, 4, 5, 6):
+                out += ('      PCR Validation Profile:\r\n        7, 11\r\n'
+                        '        (Uses Secure Boot for integrity '
+                        'validation)\r\n')
+            out += '\r\n'
+    return out
+
+
+def bl_cim_rows(host):
+    rows = []
+    for vol in host['volumes']:
+        rec = [p for p in vol.get('protectors', []) if p['type'] == 3]
+        base = {'DriveLetter': vol['mount'],
+                'DeviceID': vol.get('device', '\\\\?\\Volume{%s}\\'
+                                    % vol['mount']),
+                'ProtectionStatus': 1 if bl_encrypted(host, vol) and
+                vol.get('protectors') else 0}
+        for p in rec or [None]:
+            row = {'ProtectorId': p['id'] if p else None,
+                   'NumericalPassword': p['password'] if p else None,
+                   'ReturnValue': 0}
+            row.update(base)
+            rows.append(row)
+    return rows
+
+
+def bitlocker_answer(user, what):
+    """(stdout, stderr, rc) of lifeboat's BitLocker script what (keys,
+    protectors) on the host of user."""
+    host = BITLOCKER.get(user, {'mode': 'none', 'volumes': []})
+    mode = host['mode']
+    if mode == 'none':
+        return (b'', b'bitlocker is not available on this host: no '
+                b'Get-BitLockerVolume, no Win32_EncryptableVolume, no '
+                b'manage-bde\r\n', 3)
+    method = {'cim': 'cim', 'manage-bde': 'manage-bde'}.get(mode, 'json')
+    if what == 'protectors':
+        out = 'lb-bitlocker method %s\r\n' % method
+        for vol in host['volumes']:
+            out += 'lb-bitlocker volume\t%s\r\n' % vol['mount']
+            if not bl_encrypted(host, vol):
+                continue
+            for p in vol.get('protectors', []):
+                if p['type'] == 3:
+                    out += ('lb-bitlocker protector\t%s\t%s\r\n'
+                            % (p['id'], vol['mount']))
+        return out.encode(), b'', 0
+    out = '#lifeboat-bitlocker %s\r\n' % method
+    if method == 'json':
+        vols = [bl_volume(host, v, mode == 'json-names')
+                for v in host['volumes']]
+        out += ps51_json(vols[0] if len(vols) == 1 else vols) + '\r\n'
+    elif method == 'cim':
+        out += ps51_json(bl_cim_rows(host)) + '\r\n'
+    else:
+        out += bl_manage_bde(host)
+    return out.encode(), b'', 0
+
+
+def run_script(script, user):
+    """A PowerShell script, encoded or from a file."""
+    m = re.match(r'# lifeboat bitlocker (keys|protectors)\b', script)
+    if m:
+        return bitlocker_answer(user, m.group(1))
+    return run_ps(script)
+
+
 def script_text(data):
     if data.startswith(b'\xff\xfe'):
         return data[2:].decode('utf-16-le')
@@ -284,14 +476,14 @@ def run(command, user='alice'):
             return ps_put(script, user)
         if script.startswith('# lifeboat get'):
             return ps_get(script, user)
-        return run_ps(script)
+        return run_script(script, user)
     m = re.match(r'(?i)powershell(?:\.exe)?\s.*-File\s+"([^"]+)"\s*$',
                  command)
     if m:
         path, win = disk_path(m.group(1), user)
         try:
             with open(path, 'rb') as f:
-                return run_ps(script_text(f.read()))
+                return run_script(script_text(f.read()), user)
         except FileNotFoundError:
             return (b'', ("The argument '%s' to the -File parameter does "
                           "not exist. Provide the path to an existing "
@@ -646,8 +838,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--port-file', required=True)
-    ap.add_argument('--password', required=True)
+    ap.add_argument('--port-file')
+    ap.add_argument('--password')
     ap.add_argument('--cert')
     ap.add_argument('--key')
     ap.add_argument('--bind', default='127.0.0.1',
@@ -664,7 +856,22 @@ def main():
                     help='MaxEnvelopeSizekb: the largest request taken')
     ap.add_argument('--keytab', help='accept Negotiate (Kerberos through '
                     'python3-gssapi) with the service keys in this keytab')
+    ap.add_argument('--bitlocker', help='a JSON file of BitLocker hosts '
+                    'by user name (tests/data/bitlocker/hosts.json)')
+    ap.add_argument('--bitlocker-print', nargs=2, metavar=('USER', 'WHAT'),
+                    help='print the answer to the BitLocker script WHAT '
+                    '(keys, protectors) for USER, and exit')
     a = ap.parse_args()
+    if a.bitlocker:
+        with open(a.bitlocker) as f:
+            BITLOCKER.update(json.load(f))
+    if a.bitlocker_print:
+        out, err, rc = bitlocker_answer(*a.bitlocker_print)
+        sys.stdout.buffer.write(out)
+        sys.stderr.buffer.write(err)
+        return rc
+    if not a.port_file or a.password is None:
+        ap.error('--port-file and --password are required')
     global ROOT
     ROOT = a.root or tempfile.mkdtemp(prefix='winrm-disk-')
     if not a.root:
