@@ -47,7 +47,7 @@
 
 #define AD_WHY_MAX	512
 #define AD_NAME_MAX	255		/* bytes of a host's name */
-#define AD_FILTER_MAX	2048
+#define AD_FILTER_MAX	4096		/* > 9 * AD_NAME_MAX + the rest */
 #define AD_SECRET_MAX	1024		/* the bind password */
 #define AD_RECOVERY_MAX	256		/* AD's rangeUpper */
 #define AD_TIMEOUT_MS	30000
@@ -228,8 +228,11 @@ ad_computer_filter(const char *name, char *out, size_t size, char *why,
 	}
 	out[0] = '\0';
 	if (strlen("(&(objectClass=computer)(|(cn=)(sAMAccountName=$)"
-	    "(dNSHostName=)))") + 9 * len + 1 > size)
+	    "(dNSHostName=)))") + 9 * len + 1 > size) {
+		ad_msg(why, whylen, "name '%s' cannot be looked up: it is "
+		    "too long", name);
 		return false;
+	}
 	strcat(out, "(&(objectClass=computer)(|(cn=");
 	ad_escape(out, size, name);
 	strcat(out, ")(sAMAccountName=");

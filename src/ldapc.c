@@ -15,7 +15,9 @@
  * a zero timeout is called until it has nothing more, each message is
  * handed to its search, and a search's final result calls its callback.
  * Each search carries a timer for its deadline, which also delivers the
- * errors found while starting it.
+ * errors found while starting it.  A request the socket would not take
+ * whole leaves libldap saying LDAP_BUSY: the descriptor is then watched
+ * for writing too, until the next turn lets ldap_result() flush it.
  *
  * Callbacks may start searches or free the client.  While a callback
  * runs the client is "busy": ldapc_free() then tears the connection
@@ -78,6 +80,7 @@ struct ldapc {
 	struct loop_timer	 connect_timer;
 
 	struct ldapc_search	*searches;
+	bool			 writing;	/* a request to flush */
 	unsigned		 busy;		/* callbacks running */
 	bool			 dead;		/* freed while busy */
 };
@@ -422,6 +425,11 @@ ldapc_io(struct loop *loop, int fd, unsigned events, void *arg)
 	struct ldapc	*lc = arg;
 
 	lc->busy++;
+	if (lc->writing && lc->fd != -1) {
+		/* ldap_result() below flushes what waited. */
+		lc->writing = false;
+		(void)loop_io_mod(lc->loop, lc->fd, LOOP_READ);
+	}
 	ldapc_drain(lc);
 	lc->busy--;
 	if (lc->dead && lc->busy == 0)
@@ -730,6 +738,12 @@ ldapc_search(struct ldapc *lc, const char *base, enum lb_ldap_scope scope,
 		free(what);
 		ldapc_fail_later(s, rc, why);
 		return 0;
+	}
+	/* Sent in part only: wait until the socket takes the rest. */
+	if (ldap_get_option(lc->ld, LDAP_OPT_RESULT_CODE, &rc) ==
+	    LDAP_OPT_SUCCESS && rc == LDAP_BUSY && !lc->writing) {
+		lc->writing = true;
+		(void)loop_io_mod(lc->loop, lc->fd, LOOP_READ | LOOP_WRITE);
 	}
 	loop_timer_start(lc->loop, &s->timer, lc->timeout_ms);
 	return 0;

@@ -280,8 +280,15 @@ teardown(void **state)
 	assert_null(strstr(buf_str(&fk.debug), "414876"));
 	if (fk.why != NULL)
 		assert_null(strstr(fk.why, "414876"));
+	/* As lifeboat does, every job ends before close(). */
+	if (fk.search_fn != NULL) {
+		struct lb_ldap_result	 res = { 1, "stopped", NULL, 0 };
+
+		fk.search_fn(fk.search_arg, &res);
+	}
 	if (st != NULL)
 		ks->close(st);
+	st = NULL;
 	fake_release();
 	return 0;
 }
@@ -410,9 +417,7 @@ test_open_starttls_default(void **state)
 	assert_null(fk.conn_password);
 	assert_null(fk.conn.ca_file);
 	assert_int_equal(fk.conn.timeout_ms, 30000);
-	ks->close(st);
-	st = NULL;
-	fake_release();
+	teardown(NULL);
 	setup(NULL);
 	open_ok((const char *[]){ "url", "LDAP://dc1", "base", "DC=x",
 	    "starttls", "yes", "timeout", "2m", NULL });
@@ -527,8 +532,14 @@ test_bad_names(void **state)
 		"caf\xe9", "a\nb", "\xc0\xaf", "\xed\xa0\x80", "",
 	};
 	struct lb_ks_target	 t = { "x", "", "", "", NULL };
+	char			 stars[251], longer[300];
 	size_t			 i;
 
+	/* Every byte escaped thrice, or past the limit. */
+	memset(stars, '*', sizeof(stars) - 1);
+	stars[sizeof(stars) - 1] = '\0';
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
 	open_ok((const char *[]){ "url", "ldaps://dc1", "base", "DC=x",
 	    NULL });
 	connected(0, NULL);
@@ -542,6 +553,19 @@ test_bad_names(void **state)
 		assert_non_null(strstr(fk.why, "cannot be looked up"));
 		assert_null(strchr(fk.why, '\n'));
 	}
+	t.name = stars;
+	ks->fetch(st, &t, &job_token);
+	assert_int_equal(fk.searches, 1);
+	assert_int_equal((int)strlen(fk.filter), 65 + 9 * 250);
+	fk.dones = 0;
+	answer(0, NULL, NULL, 0);
+	assert_int_equal(fk.status, LB_KS_NOT_FOUND);
+	t.name = longer;
+	fk.dones = 0;
+	ks->fetch(st, &t, &job_token);
+	assert_int_equal(fk.dones, 1);
+	assert_non_null(strstr(fk.why, "cannot be looked up: it is too "
+	    "long"));
 }
 
 static void
@@ -572,9 +596,7 @@ test_ldap_errors(void **state)
 	    "insufficient access", NULL, 0);
 	assert_done(LB_KS_DENIED, "ldaps://dc1: search under "
 	    "'DC=corp,DC=example': insufficient access");
-	ks->close(st);
-	st = NULL;
-	fake_release();
+	teardown(NULL);
 	setup(NULL);
 	start("WS-0001", NULL);
 	answer(-1, "ldaps://dc1: connection lost: can't contact LDAP server",
@@ -732,9 +754,7 @@ test_times(void **state)
 		    "4754620A96E7}|%s|" PW1 "\n", cases[i][1]);
 		if (strcmp(buf_str(&fk.keys), want) != 0)
 			fail_msg("%s: got %s", cases[i][0], buf_str(&fk.keys));
-		ks->close(st);
-		st = NULL;
-		fake_release();
+		teardown(NULL);
 		setup(NULL);
 	}
 }
