@@ -187,7 +187,13 @@ open(sys.argv[2], "wb").write(b)' "$@"
 tamper "$V" "$T/payload.age" $((size - 10))
 damaged payload "a payload byte changed" "payload.age: payload .*tampered"
 mac=$(grep -abo -- '--- ' "$V" | head -n 1 | cut -d: -f1)
-tamper "$V" "$T/mac.age" $((mac + 5))
+# The MAC's second base64 character, swapped for another valid one: a
+# flipped bit could leave the alphabet and read as a malformed header.
+python3 -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = int(sys.argv[3])
+b[i] = ord("B") if b[i] == ord("A") else ord("A")
+open(sys.argv[2], "wb").write(b)' "$V" "$T/mac.age" $((mac + 5))
 damaged mac "a MAC byte changed" "mac.age: header MAC mismatch$"
 tamper "$V" "$T/stanza.age" 35
 damaged stanza "a stanza byte changed" "stanza.age: (wrong passphrase|malformed age header)$"
