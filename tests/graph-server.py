@@ -41,7 +41,8 @@ Every Graph call wants "Authorization: Bearer <a token issued here, not
 expired>" (401 InvalidAuthenticationToken otherwise) and a User-Agent
 (400 otherwise).  Throttling is deterministic: every Nth Graph request
 (config every_429) gets 429 TooManyRequests, every Mth (every_503) 503,
-both with "Retry-After: <retry_after>" unless retry_after is null.
+both with "Retry-After: <retry_after>" unless retry_after is null; only
+the first throttle_until Graph requests are throttled when that is set.
 
 The data file (JSON), written by the test:
 
@@ -53,7 +54,8 @@ The data file (JSON), written by the test:
    "config": {"page_size": 2, "token_lifetime": 3599,
               "device_pending": 2, "device_outcome": "ok",
               "device_interval": 1, "device_expires": 900,
-              "every_429": 0, "every_503": 0, "retry_after": "1"}}
+              "every_429": 0, "every_503": 0, "retry_after": "1",
+              "throttle_until": 0}}
 
 Test hooks under /_lb/ (no token needed): GET /_lb/stats (request
 counts per kind, how often each key was read with $select=key, and
@@ -407,6 +409,9 @@ class Handler(BaseHTTPRequestHandler):
         hdr = {} if ra is None else {'Retry-After': str(ra)}
         e429 = int(self.st.c('every_429', 0))
         e503 = int(self.st.c('every_503', 0))
+        until = int(self.st.c('throttle_until', 0) or 0)
+        if until > 0 and n > until:
+            return False
         if e429 > 0 and n % e429 == 0:
             self.count('throttled_429')
             self.graph_error(429, 'TooManyRequests',
