@@ -778,10 +778,9 @@ ad_open(const struct lb_ks_svc *svc, void **state, char *why, size_t whylen)
 		ad_msg(why, whylen, "out of memory");
 		return -1;
 	}
-	*state = st;
 	st->svc = svc;
 	if (!ad_settings(st, why, whylen))
-		return -1;
+		goto fail;
 	memset(&conn, 0, sizeof(conn));
 	conn.url = st->url;
 	conn.starttls = st->starttls;
@@ -795,7 +794,7 @@ ad_open(const struct lb_ks_svc *svc, void **state, char *why, size_t whylen)
 		    sizeof pw) != 0) {
 			ad_msg(why, whylen, "no password for bind_dn '%s' "
 			    "(LIFEBOAT_AD_PASSWORD_FILE)", st->bind_dn);
-			return -1;
+			goto fail;
 		}
 		conn.password = pw;
 	}
@@ -803,9 +802,14 @@ ad_open(const struct lb_ks_svc *svc, void **state, char *why, size_t whylen)
 	ad_wipe(pw, sizeof pw);
 	if (r != 0) {
 		ad_msg(why, whylen, "cannot connect to '%s'", st->url);
-		return -1;
+		goto fail;
 	}
+	*state = st;
 	return 0;
+fail:
+	/* The contract: a failed open frees what it made. */
+	ad_close(st);
+	return -1;
 }
 
 static const struct lb_keysource ad_source = {
