@@ -1,11 +1,8 @@
 /*
  * HTTP requests on the event loop (http.h), for directory key sources.
  *
- * One libcurl multi handle is driven by the loop the way the WinRM
- * transport drives its own: the socket callback maps onto
- * loop_io_add/mod/del, the timer callback onto one loop timer, and every
- * event ends in curl_multi_socket_action() and a drain of
- * curl_multi_info_read().  A finished transfer is not answered from
+ * One libcurl multi handle is driven by the loop through curlloop.h,
+ * as the WinRM transport's is.  A finished transfer is not answered from
  * there: it moves to a queue that a 0 ms loop timer empties, so a
  * callback never runs inside http_request() nor inside libcurl, and may
  * itself start requests or free the client.
@@ -31,6 +28,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "curlloop.h"
 #include "errors.h"
 #include "http.h"
 #include "loop.h"
@@ -60,8 +58,7 @@ struct http_xfer {
 
 struct http {
 	struct loop		*loop;
-	CURLM			*multi;
-	struct loop_timer	 timer;		/* libcurl's */
+	struct curlloop		 cl;		/* libcurl on the loop */
 	struct loop_timer	 defer;		/* delivers the done queue */
 	char			*ca_file;
 	char			*user_agent;
@@ -237,7 +234,6 @@ finish(struct http *h, struct http_xfer *x, CURLcode rc)
 	long	 status = 0;
 
 	list_unlink(&h->running, x);
-	curl_multi_remove_handle(h->multi, x->easy);
 	x->rc = rc;
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -255,119 +251,30 @@ finish(struct http *h, struct http_xfer *x, CURLcode rc)
 		loop_timer_start(h->loop, &h->defer, 0);
 }
 
+/* A transfer off the multi handle (curlloop.h). */
 static void
-drain(struct http *h)
-{
-	struct http_xfer	*x;
-	CURLMsg			*m;
-	CURL			*e;
-	CURLcode		 rc;
-	char			*p;
-	int			 left;
-
-	while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		/* m is gone once its handle is removed: copy first. */
-		e = m->easy_handle;
-		rc = m->data.result;
-		p = NULL;
-		curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
-		x = (struct http_xfer *)(void *)p;
-		if (x != NULL)
-			finish(h, x, rc);
-	}
-}
-
-static void
-on_io(struct loop *loop, int fd, unsigned events, void *arg)
+on_done(void *arg, CURL *easy, void *priv, CURLcode rc)
 {
 	struct http	*h = arg;
-	int		 flags = 0, running;
 
-	(void)loop;
-	if (events & LOOP_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & LOOP_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (events & LOOP_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(h->multi, fd, flags, &running);
-	drain(h);
-}
-
-static void
-on_timer(struct loop *loop, void *arg)
-{
-	struct http	*h = arg;
-	int		 running;
-
-	(void)loop;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(h);
-}
-
-static int
-socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct http	*h = userp;
-	unsigned	 ev = 0;
-
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		loop_io_del(h->loop, s);
-		curl_multi_assign(h->multi, s, NULL);
-		return 0;
-	}
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		ev |= LOOP_READ;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		ev |= LOOP_WRITE;
-	if (socketp == NULL) {
-		if (loop_io_add(h->loop, s, ev, on_io, h) != 0)
-			return -1;
-		curl_multi_assign(h->multi, s, h);
-	} else if (loop_io_mod(h->loop, s, ev) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-timer_cb(CURLM *m, long timeout_ms, void *userp)
-{
-	struct http	*h = userp;
-
-	(void)m;
-	if (timeout_ms < 0)
-		loop_timer_stop(h->loop, &h->timer);
-	else
-		loop_timer_start(h->loop, &h->timer, timeout_ms);
-	return 0;
+	(void)easy;
+	if (priv != NULL)
+		finish(h, priv, rc);
 }
 
 struct http *
 http_new(struct loop *loop, const char *ca_file, const char *user_agent)
 {
-	static bool	 inited;
 	struct http	*h;
 
-	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		inited = true;
-	}
 	h = xcalloc(1, sizeof(*h));
 	h->loop = loop;
-	loop_timer_init(&h->timer, on_timer, h);
 	loop_timer_init(&h->defer, deliver, h);
-	if ((h->multi = curl_multi_init()) == NULL) {
+	if (curlloop_init(&h->cl, loop, on_done, h) != 0) {
+		curlloop_release(&h->cl);
 		free(h);
 		return NULL;
 	}
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	if (ca_file != NULL && *ca_file != '\0')
 		h->ca_file = xstrdup(ca_file);
 	h->user_agent = xstrdup(user_agent != NULL && *user_agent != '\0' ?
@@ -389,17 +296,16 @@ http_free(struct http *h)
 	}
 	while ((x = h->running) != NULL) {
 		list_unlink(&h->running, x);
-		curl_multi_remove_handle(h->multi, x->easy);
+		curl_multi_remove_handle(h->cl.multi, x->easy);
 		xfer_free(x);
 	}
 	while ((x = h->done_head) != NULL) {
 		h->done_head = x->next;
 		xfer_free(x);
 	}
-	loop_timer_stop(h->loop, &h->timer);
 	loop_timer_stop(h->loop, &h->defer);
 	/* Closes the cached connections; their sockets leave the loop. */
-	curl_multi_cleanup(h->multi);
+	curlloop_release(&h->cl);
 	free(h->ca_file);
 	free(h->user_agent);
 	free(h);
@@ -531,7 +437,7 @@ http_request(struct http *h, const struct lb_http_req *req, lb_http_fn *fn,
 		xfer_free(x);
 		return rc;
 	}
-	if (curl_multi_add_handle(h->multi, x->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(h->cl.multi, x->easy) != CURLM_OK) {
 		xfer_free(x);
 		return LB_ERR_NOMEM;
 	}

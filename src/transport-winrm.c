@@ -3,10 +3,8 @@
  * HTTP(S), with libcurl for HTTP and libxml2 for the SOAP answers.
  *
  * One libcurl multi handle per context (the transport's prepare state)
- * is driven by our loop through libcurl's socket API: the socket
- * callback maps onto loop_io_add/mod/del, the timer callback onto one
- * loop timer, and every event ends in curl_multi_socket_action() and a
- * drain of curl_multi_info_read().  Nothing blocks.  Each connection has
+ * is driven by our loop through libcurl's socket API (curlloop.h, shared
+ * with the HTTP client).  Nothing blocks.  Each connection has
  * one easy handle, reused for each request so that the HTTP connection
  * is kept alive between them.
  *
@@ -86,6 +84,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "curlloop.h"
 #include "diag.h"
 #include "errors.h"
 #include "transport-winrm.h"
@@ -173,8 +172,7 @@ enum winrm_in {
 struct winrm_state {
 	struct tp_ctx		*ctx;
 	struct loop		*loop;
-	CURLM			*multi;
-	struct loop_timer	 timer;
+	struct curlloop		 cl;		/* libcurl on the loop */
 };
 
 struct winrm_conn {
@@ -573,97 +571,18 @@ fault_is_denied(const struct winrm_fault *f)
 
 static void	 winrm_http_done(struct winrm_conn *, CURLcode);
 
+/* A transfer off the multi handle (curlloop.h). */
 static void
-multi_drain(struct winrm_state *st)
+multi_done(void *arg, CURL *easy, void *priv, CURLcode rc)
 {
-	struct winrm_conn	*c;
-	CURLMsg			*m;
-	CURL			*e;
-	CURLcode		 rc;
-	char			*p;
-	int			 left;
+	struct winrm_conn	*c = priv;
 
-	while ((m = curl_multi_info_read(st->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		/* m is gone once its handle is removed: copy first. */
-		e = m->easy_handle;
-		rc = m->data.result;
-		p = NULL;
-		curl_easy_getinfo(e, CURLINFO_PRIVATE, &p);
-		curl_multi_remove_handle(st->multi, e);
-		c = (struct winrm_conn *)(void *)p;
-		if (c == NULL)
-			continue;
-		c->in_multi = false;
-		winrm_http_done(c, rc);
-	}
-}
-
-static void
-multi_on_io(struct loop *loop, int fd, unsigned events, void *arg)
-{
-	struct winrm_state	*st = arg;
-	int			 flags = 0, running;
-
-	(void)loop;
-	if (events & LOOP_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & LOOP_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (events & LOOP_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(st->multi, fd, flags, &running);
-	multi_drain(st);
-}
-
-static void
-multi_on_timer(struct loop *loop, void *arg)
-{
-	struct winrm_state	*st = arg;
-	int			 running;
-
-	(void)loop;
-	curl_multi_socket_action(st->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	multi_drain(st);
-}
-
-static int
-multi_socket_cb(CURL *e, curl_socket_t s, int what, void *userp,
-    void *socketp)
-{
-	struct winrm_state	*st = userp;
-	unsigned		 ev = 0;
-
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		loop_io_del(st->loop, s);
-		return 0;
-	}
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		ev |= LOOP_READ;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		ev |= LOOP_WRITE;
-	if (socketp == NULL) {
-		if (loop_io_add(st->loop, s, ev, multi_on_io, st) != 0)
-			return -1;
-		curl_multi_assign(st->multi, s, st);
-	} else if (loop_io_mod(st->loop, s, ev) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-multi_timer_cb(CURLM *m, long timeout_ms, void *userp)
-{
-	struct winrm_state	*st = userp;
-
-	(void)m;
-	if (timeout_ms < 0)
-		loop_timer_stop(st->loop, &st->timer);
-	else
-		loop_timer_start(st->loop, &st->timer, timeout_ms);
-	return 0;
+	(void)arg;
+	(void)easy;
+	if (c == NULL)
+		return;
+	c->in_multi = false;
+	winrm_http_done(c, rc);
 }
 
 static void
@@ -673,9 +592,7 @@ winrm_release(void *arg)
 
 	if (st == NULL)
 		return;
-	loop_timer_stop(st->loop, &st->timer);
-	if (st->multi != NULL)
-		curl_multi_cleanup(st->multi);
+	curlloop_release(&st->cl);
 	free(st);
 }
 
@@ -686,24 +603,17 @@ winrm_state_new(struct tp_ctx *ctx)
 	struct winrm_state	*st;
 
 	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
 		xmlInitParser();
 		inited = true;
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->ctx = ctx;
 	st->loop = ctx->loop;
-	loop_timer_init(&st->timer, multi_on_timer, st);
-	if ((st->multi = curl_multi_init()) == NULL) {
+	if (curlloop_init(&st->cl, st->loop, multi_done, st) != 0) {
+		curlloop_release(&st->cl);
 		free(st);
 		return NULL;
 	}
-	curl_multi_setopt(st->multi, CURLMOPT_SOCKETFUNCTION,
-	    multi_socket_cb);
-	curl_multi_setopt(st->multi, CURLMOPT_SOCKETDATA, st);
-	curl_multi_setopt(st->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
-	curl_multi_setopt(st->multi, CURLMOPT_TIMERDATA, st);
 	return st;
 }
 
@@ -1337,7 +1247,8 @@ winrm_request(struct winrm_conn *c, enum winrm_state_id s, int64_t limit)
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->req.data);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)c->req.len);
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, (long)limit);
-	if ((mc = curl_multi_add_handle(c->st->multi, c->easy)) != CURLM_OK) {
+	mc = curl_multi_add_handle(c->st->cl.multi, c->easy);
+	if (mc != CURLM_OK) {
 		tp_fail(&c->tc, TP_LOCAL, "cannot start a request: %s",
 		    curl_multi_strerror(mc));
 		winrm_finish(c);
@@ -2206,7 +2117,7 @@ winrm_deadline_fire(struct loop *loop, void *arg)
 	tp_fail(&c->tc, TP_TIMEOUT, "command timed out after %g s",
 	    (double)ms / 1000);
 	if (c->in_multi) {
-		curl_multi_remove_handle(c->st->multi, c->easy);
+		curl_multi_remove_handle(c->st->cl.multi, c->easy);
 		c->in_multi = false;
 	}
 	if (c->cmd_id[0] == '\0') {
@@ -2385,7 +2296,7 @@ winrm_free(struct tp_conn *tc)
 	loop_timer_stop(c->loop, &c->deadline);
 	if (c->easy != NULL) {
 		if (c->in_multi)
-			curl_multi_remove_handle(c->st->multi, c->easy);
+			curl_multi_remove_handle(c->st->cl.multi, c->easy);
 		curl_easy_cleanup(c->easy);
 	}
 	curl_slist_free_all(c->hdrs);
