@@ -11,6 +11,7 @@ export XDG_DATA_HOME="$T/data" LC_ALL=C.UTF-8 TZ=UTC
 unset LIFEBOAT_INVENTORY NO_COLOR
 mkdir -p "$HOME"
 TESTDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$TESTDIR/testca.sh"
 _n=0
 _failed=0
 
@@ -39,6 +40,14 @@ lb() {
 run_id() {
 	"$LIFEBOAT" runs show --json last |
 	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+
+# recovery_password SEED: a valid-format BitLocker recovery password,
+# the same for the same seed (each group 11 times a 16-bit number).
+recovery_password() {
+	python3 -c 'import random, sys
+r = random.Random(int(sys.argv[1]))
+print("-".join("%06d" % (11 * r.randrange(65536)) for _ in range(8)))' "$1"
 }
 
 # is GOT WANT DESC

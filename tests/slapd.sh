@@ -37,6 +37,7 @@ SLAPADD_BIN=${SLAPADD_BIN:-/usr/sbin/slapadd}
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_MODULE_DIR=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
 SLAPD_DATA=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/data/ldap
+. "$(dirname "${BASH_SOURCE[0]}")/testca.sh"
 SLAPD_BASE='DC=corp,DC=example'
 SLAPD_READER_DN="CN=lifeboat-reader,OU=Service Accounts,$SLAPD_BASE"
 SLAPD_HELPDESK_DN="CN=helpdesk,OU=Service Accounts,$SLAPD_BASE"
@@ -68,29 +69,6 @@ _slapd_hash() {
 	slappasswd -h '{SSHA}' -T "$1"
 }
 
-_slapd_certs() {
-	local d=$1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -days 2 -subj '/CN=lifeboat test CA' \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign,cRLSign \
-	    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || return 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -days 2 -subj '/CN=lifeboat other CA' \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -keyout "$d/other-ca.key" -out "$d/other-ca.pem" \
-	    2>/dev/null || return 1
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -subj '/CN=127.0.0.1' -keyout "$d/server.key" \
-	    -out "$d/server.csr" 2>/dev/null || return 1
-	printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
-	    'extendedKeyUsage=serverAuth' > "$d/server.ext"
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
-	    -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-	    -extfile "$d/server.ext" -out "$d/server.pem" \
-	    2>/dev/null || return 1
-}
-
 slapd_setup() {
 	SLAPD_DIR=$1
 	[ -z "$SLAPD_SKIP" ] || return 1
@@ -104,7 +82,7 @@ slapd_setup() {
 	done
 	SLAPD_URL="ldap://127.0.0.1:$SLAPD_PORT"
 	SLAPD_TLS_URL="ldaps://127.0.0.1:$SLAPD_TLS_PORT"
-	_slapd_certs "$d" || return 1
+	test_ca "$d" || return 1
 	_slapd_pw "$d/reader.pw"
 	_slapd_pw "$d/helpdesk.pw"
 	_slapd_pw "$d/root.pw"

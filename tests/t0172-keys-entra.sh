@@ -12,28 +12,11 @@
 # A cheap scrypt: the vault is not what these tests are about.
 export LIFEBOAT_VAULT_WORK_FACTOR=10
 
-export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-pids=
-cleanup() {
-	local p
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$TESTDIR/graph.sh"
 
 # The server's side (certificates, data, secrets) lives in $T/srv.
 S="$T/srv"
-mkdir -p "$S"
-(
-	cd "$S" &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-	    -subj /CN=lb-test-ca -keyout ca.key -out ca.pem &&
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-	    -keyout srv.key -out srv.csr &&
-	printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile ext -out srv.pem
-) >/dev/null 2>&1
+graph_certs "$S"
 cp "$S/ca.pem" "$T/ca.pem"
 
 SECRET='Zq8~client.secret+/=Entra'
@@ -45,12 +28,7 @@ export LIFEBOAT_VAULT_PASSPHRASE_FILE="$T/passphrase"
 
 # Five valid-format recovery passwords (each group 11 times a 16-bit
 # number) and key IDs whose first 8 hex digits differ.
-pw() {
-	python3 -c 'import random, sys
-r = random.Random(int(sys.argv[1]) + 7200)
-print("-".join("%06d" % (11 * r.randrange(65536)) for _ in range(8)))' "$1"
-}
-for i in 1 2 3 4 5; do eval "PW$i=\$(pw $i)"; done
+for i in 1 2 3 4 5; do eval "PW$i=\$(recovery_password $((i + 7200)))"; done
 D1=d1d1d1d1-0000-4000-8000-000000000001
 D2=d2d2d2d2-0000-4000-8000-000000000002
 D3=d3d3d3d3-0000-4000-8000-000000000003
@@ -87,21 +65,6 @@ data() {
 EOF
 }
 
-# start NAME: a server on data NAME; its URL in $url.
-start() {
-	local i
-	mkdir -p "$S/$1"
-	python3 "$TESTDIR/graph-server.py" --cert "$S/srv.pem" \
-	    --key "$S/srv.key" --data "$S/$1.json" --state-dir "$S/$1" \
-	    --port-file "$S/$1.port" 2>"$S/$1.log" &
-	pids="$pids $!"
-	for i in $(seq 100); do
-		[ -s "$S/$1.port" ] && break
-		sleep 0.1
-	done
-	url="https://127.0.0.1:$(cat "$S/$1.port")"
-}
-
 stats() {	# URL EXPR
 	curl -sS --cacert "$S/ca.pem" "$1/_lb/stats" |
 	    python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
@@ -126,7 +89,7 @@ EOF
 # Throttled for the first fetch (about 25 Graph requests) only: the
 # waits are real seconds, and the later checks are not about them.
 data main '{"page_size": 2, "every_429": 5, "every_503": 7, "retry_after": "1", "throttle_until": 30}'
-start main
+graph_start main "$S"
 MAIN=$url
 export LIFEBOAT_ENTRA_TENANT=contoso.example
 export LIFEBOAT_ENTRA_CLIENT_ID=lifeboat-app
@@ -208,7 +171,7 @@ echo "$err" >"$T/stderr-6"
 
 # 7. The device-code sign-in: pending twice, then signed in.
 data dc '{"page_size": 1, "device_pending": 2, "device_interval": 1}'
-start dc
+graph_start dc "$S"
 DC=$url
 LIFEBOAT_ENTRA_CLIENT_SECRET_FILE=/nonexistent lb -i "$T/inv.yml" \
     keys fetch --from entra -o flow=device_code -o login_url="$DC" \

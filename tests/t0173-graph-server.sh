@@ -10,42 +10,18 @@
 # allowed to read it, throttling with Retry-After, and the stats.
 . "$(dirname "$0")/lib.sh"
 
-export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-pids=
-cleanup() {
-	local p
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$TESTDIR/graph.sh"
 
-# A test CA and a server certificate for 127.0.0.1 it signed.
-(
-	cd "$T" &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-	    -subj /CN=lb-test-ca -keyout ca.key -out ca.pem &&
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-	    -subj /CN=other-ca -keyout other.key -out other.pem &&
-	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-	    -keyout srv.key -out srv.csr &&
-	printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
-	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile ext -out srv.pem
-) >/dev/null 2>&1
+# A test CA, another, and a server certificate for 127.0.0.1.
+graph_certs "$T"
 
 DEV=6a1f0c3e-8d7b-4c52-9e14-0b2d3f4a5c6d
 K1=1f2e3d4c-0000-4000-8000-00000000aa01
 K2=1f2e3d4c-0000-4000-8000-00000000aa02
 K3=1f2e3d4c-0000-4000-8000-00000000aa03
-# Valid-format recovery passwords: each group is 11 times a 16-bit number.
-pw() {
-	python3 -c 'import random, sys
-r = random.Random(int(sys.argv[1]))
-print("-".join("%06d" % (11 * r.randrange(65536)) for _ in range(8)))' "$1"
-}
-PW1=$(pw 1)
-PW2=$(pw 2)
-PW3=$(pw 3)
+PW1=$(recovery_password 1)
+PW2=$(recovery_password 2)
+PW3=$(recovery_password 3)
 
 # data NAME CONFIG: a data file with three keys for one device.
 data() {
@@ -68,17 +44,8 @@ EOF
 
 # start NAME: a server on data NAME; its port in $port.
 start() {
-	local i
-	mkdir -p "$T/$1"
-	python3 "$TESTDIR/graph-server.py" --cert "$T/srv.pem" \
-	    --key "$T/srv.key" --data "$T/$1.json" --state-dir "$T/$1" \
-	    --port-file "$T/$1.port" 2>"$T/$1.log" &
-	pids="$pids $!"
-	for i in $(seq 100); do
-		[ -s "$T/$1.port" ] && break
-		sleep 0.1
-	done
-	port=$(cat "$T/$1.port")
+	graph_start "$1" "$T"
+	port=${url##*:}
 }
 
 data plain '{"page_size": 1, "device_pending": 2}'
@@ -289,11 +256,11 @@ is "$(field "$st" 'j["requests"]["throttled_429"], j["requests"]["throttled_503"
     "(3, 1)" "stats: three 429s, one 503"
 
 # 8. TLS: a client that trusts another CA refuses the server.
-curl -sS --cacert "$T/other.pem" "$U/_lb/stats" >/dev/null 2>&1
+curl -sS --cacert "$T/other-ca.pem" "$U/_lb/stats" >/dev/null 2>&1
 is "$?" 60 "curl refuses the certificate with another CA"
 
 # 9. SIGTERM writes the stats file.
-kill "${pids##* }"
+kill "$graph_pid"	# the busy server, started last
 for i in $(seq 50); do [ -s "$T/busy/stats.json" ] && break; sleep 0.1; done
 is "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["requests"]["devices"])' "$T/busy/stats.json")" \
     2 "stats.json after SIGTERM"
