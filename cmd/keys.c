@@ -492,12 +492,19 @@ fetch_text(const char *source, struct keyfetch *kf, size_t n, size_t nkeys,
 	const struct kf_host	*kh;
 	size_t			 i, ok = 0;
 
+	/* A source that could not open failed every host the same way:
+	 * one line says it, not one per host. */
+	if (keyfetch_open_error(kf) != NULL)
+		fprintf(stderr, "lifeboat: keys fetch: %s; no host was "
+		    "asked\n", keyfetch_open_error(kf));
 	for (i = 0; i < n; i++) {
 		kh = keyfetch_host(kf, i);
 		if (kh->status == KF_OK) {
 			ok++;
 			continue;
 		}
+		if (keyfetch_open_error(kf) != NULL)
+			continue;
 		if (kh->why != NULL && strcmp(kh->why, status_words(
 		    kh->status, source)) != 0)
 			printf("%s: %s: %s\n", kh->h->name,

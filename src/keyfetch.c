@@ -77,6 +77,7 @@ struct keyfetch {
 	bool				 cancelled;
 	bool				 finished;
 	void				*state;
+	char				*open_error;	/* ready(-1) */
 	struct lb_ks_svc		 svc;
 	struct http			*http;
 	struct ldapc			*ldap;
@@ -454,6 +455,7 @@ svc_ready(void *ctx, int rc, const char *why)
 	if (rc != 0) {
 		snprintf(msg, sizeof msg, "%s: %s", kf->d->name,
 		    why != NULL && *why != '\0' ? why : "cannot open");
+		kf->open_error = one_line(msg);
 		for (i = 0; i < kf->n; i++)
 			host_final(kf, i, KF_ERROR, msg);
 	} else
@@ -842,6 +844,12 @@ keyfetch_done(const struct keyfetch *kf)
 	return kf->finished;
 }
 
+const char *
+keyfetch_open_error(const struct keyfetch *kf)
+{
+	return kf->open_error;
+}
+
 const struct kf_host *
 keyfetch_host(const struct keyfetch *kf, size_t i)
 {
@@ -875,6 +883,7 @@ keyfetch_free(struct keyfetch *kf)
 		buf_release(&kf->jobs[i].cmd);
 		buf_release(&kf->jobs[i].input);
 	}
+	free(kf->open_error);
 	free(kf->kh);
 	free(kf->jobs);
 	free(kf);

@@ -126,6 +126,11 @@ int		 keyfetch_start(struct keyfetch *, char *why, size_t whylen);
 /* Stops starting hosts (an interrupt): the rest end as cancelled. */
 void		 keyfetch_cancel(struct keyfetch *);
 bool		 keyfetch_done(const struct keyfetch *);
+/*
+ * Why the source failed to open after it started (a refused sign-in, a
+ * failed bind), or NULL: then every host failed for that one reason.
+ */
+const char	*keyfetch_open_error(const struct keyfetch *);
 const struct kf_host *keyfetch_host(const struct keyfetch *, size_t i);
 /* Wipes and frees; takes NULL. */
 void		 keyfetch_free(struct keyfetch *);

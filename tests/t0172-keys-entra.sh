@@ -167,6 +167,14 @@ is "$rc" 1 "wrong secret: exit 1"
 like "$out$err" 'sign-in failed: invalid_client \(AADSTS7000215\)' \
     "wrong secret: the identity platform's error"
 unlike "$out$err" 'wrong-secret-value' "wrong secret: not shown"
+LIFEBOAT_ENTRA_CLIENT_SECRET_FILE="$S/wrong" lb -i "$T/inv.yml" \
+    keys fetch --from entra all
+is "$(grep -c 'sign-in failed' <<<"$err")" 1 \
+    "wrong secret, five hosts: the sign-in failure said once"
+like "$err" 'sign-in failed: .*; no host was asked$' \
+    "wrong secret: and that no host was asked"
+is "$out" "fetched 0 keys for 0 of 5 hosts (0 new, 0 updated); 5 hosts without a key" \
+    "wrong secret: no line per host, the summary"
 echo "$err" >"$T/stderr-6"
 
 # 7. The device-code sign-in: pending twice, then signed in.
