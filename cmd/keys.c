@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,34 +87,25 @@ static int
 read_pass_file(struct cmd_ctx *ctx, const char *env, const char *file,
     char **out)
 {
-	char	*p;
-	ssize_t	 n;
-	size_t	 got = 0;
-	int	 fd;
+	struct buf	 b;
+	size_t		 n;
+	int		 err, r = -1;
 
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	buf_init(&b, KEYS_PASS_MAX, BUF_WIPE);
+	if ((err = buf_read_file(&b, file, KEYS_PASS_MAX - 1)) != 0)
 		cmd_error(ctx, "%s: cannot read %s: %s", env, file,
-		    strerror(errno));
-		return -1;
-	}
-	p = sodium_malloc(KEYS_PASS_MAX);
-	if (p == NULL)
-		abort();
-	while (got + 1 < KEYS_PASS_MAX &&
-	    ((n = read(fd, p + got, KEYS_PASS_MAX - 1 - got)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		if (n > 0)
-			got += (size_t)n;
-	close(fd);
-	p[got] = '\0';
-	p[strcspn(p, "\r\n")] = '\0';
-	if (p[0] == '\0') {
+		    strerror(err));
+	else if ((n = strcspn(buf_str(&b), "\r\n")) == 0)
 		cmd_error(ctx, "%s: %s holds no passphrase", env, file);
-		sodium_free(p);
-		return -1;
+	else {
+		if ((*out = sodium_malloc(n + 1)) == NULL)
+			abort();
+		memcpy(*out, b.data, n);
+		(*out)[n] = '\0';
+		r = 0;
 	}
-	*out = p;
-	return 0;
+	buf_release(&b);
+	return r;
 }
 
 static int

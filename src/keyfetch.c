@@ -8,13 +8,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -258,28 +256,23 @@ static int
 secret_file(struct keyfetch *kf, const char *env, const char *file,
     char *buf, size_t len)
 {
-	ssize_t	 n;
-	size_t	 got = 0;
-	int	 fd;
+	struct buf	 b;
+	size_t		 n;
+	int		 err, r = -1;
 
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	buf_init(&b, len, BUF_WIPE);
+	if ((err = buf_read_file(&b, file, len - 1)) != 0)
 		emitf(kf, KF_EV_NOTE, "%s: cannot read %s: %s", env, file,
-		    strerror(errno));
-		return -1;
-	}
-	while (got + 1 < len &&
-	    ((n = read(fd, buf + got, len - 1 - got)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		if (n > 0)
-			got += (size_t)n;
-	close(fd);
-	buf[got] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (buf[0] == '\0') {
+		    strerror(err));
+	else if ((n = strcspn(buf_str(&b), "\r\n")) == 0)
 		emitf(kf, KF_EV_NOTE, "%s: %s is empty", env, file);
-		return -1;
+	else {
+		memcpy(buf, b.data, n);
+		buf[n] = '\0';
+		r = 0;
 	}
-	return 0;
+	buf_release(&b);
+	return r;
 }
 
 static int

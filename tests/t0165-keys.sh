@@ -193,6 +193,14 @@ is "$rc" 1 "truncated vault: fetch fails"
 like "$err" "vault.age" "truncated vault: the error names the file"
 is "$(sha256sum "$VAULT")" "$sum" "truncated vault: never written over"
 cp "$T/good.age" "$VAULT"
+: >"$T/fixture/empty"
+LIFEBOAT_VAULT_PASSPHRASE_FILE=$T/fixture/empty lb keys list
+is "$rc" 1 "an empty passphrase file: exit 1"
+like "$err" "LIFEBOAT_VAULT_PASSPHRASE_FILE: .*/empty holds no passphrase" \
+    "an empty passphrase file: says which and why"
+LIFEBOAT_VAULT_PASSPHRASE_FILE=$T/fixture/nosuch lb keys list
+like "$err" "LIFEBOAT_VAULT_PASSPHRASE_FILE: cannot read .*/nosuch: No such file" \
+    "a missing passphrase file: says so"
 
 # --- recipients: the stock age tool opens the vault ------------------------
 age-keygen -o "$T/fixture/id1" 2>/dev/null
