@@ -119,3 +119,39 @@ atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	return atomic_commit(&af);
 }
+
+int
+mkdirs(const char *dir, mode_t mode)
+{
+	char	*d = xstrdup(dir), *p, c;
+	int	 err = 0;
+
+	for (p = d + 1; err == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(d, mode) != 0 && errno != EEXIST)
+			err = errno;
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(d);
+	return err;
+}
+
+int
+mkdirs_for(const char *path, mode_t mode)
+{
+	char	*d = xstrdup(path), *p;
+	int	 err = 0;
+
+	/* A bare name or one right under / needs nothing made. */
+	if ((p = strrchr(d, '/')) != NULL && p != d) {
+		*p = '\0';
+		err = mkdirs(d, mode);
+	}
+	free(d);
+	return err;
+}

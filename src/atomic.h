@@ -34,5 +34,12 @@ void	 atomic_abort(struct atomic_file *);
 /* The three in one: path gets data[0..len).  0 or an errno value. */
 int	 atomic_write(const char *path, const void *data, size_t len,
 	    mode_t mode);
+/*
+ * Makes dir and the directories above it, with mode for those it
+ * creates (mkdir -p).  Returns 0, or an errno value.
+ */
+int	 mkdirs(const char *dir, mode_t mode);
+/* The same for the directory path is in. */
+int	 mkdirs_for(const char *path, mode_t mode);
 
 #endif

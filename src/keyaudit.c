@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "buf.h"
 #include "json.h"
 #include "keyaudit.h"
@@ -35,21 +36,6 @@ keyaudit_path(char *buf, size_t len)
 	else
 		return -1;
 	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-/* Makes the directories above path (0700), as far as they are missing. */
-static void
-make_parents(const char *path)
-{
-	char	 dir[4096], *p;
-
-	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
-		return;
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		(void)mkdir(dir, 0700);
-		*p = '/';
-	}
 }
 
 static void
@@ -118,7 +104,7 @@ keyaudit_write(const char *command, const struct vault_key *const *keys,
 	buf_init(&b, 0, 0);
 	for (i = 0; i < n; i++)
 		line(&b, stamp, user, machine, tty, command, keys[i]);
-	make_parents(path);
+	(void)mkdirs_for(path, 0700);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		e = errno;

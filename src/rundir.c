@@ -17,32 +17,12 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "atomic.h"
 #include "diag.h"
 #include "json.h"
 #include "rundir.h"
 #include "xmalloc.h"
 #include "ytree.h"
-
-/* mkdir -p with mode for what it creates. */
-static int
-mkdirs(char *path, mode_t mode)
-{
-	char	*p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, mode) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, mode) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
 
 char *
 rundir_root(int create)
@@ -50,6 +30,7 @@ rundir_root(int create)
 	const char	*state = getenv("XDG_STATE_HOME");
 	const char	*home = getenv("HOME");
 	char		*path;
+	int		 err;
 
 	if (state != NULL && state[0] == '/')
 		xasprintf(&path, "%s/lifeboat/runs", state);
@@ -59,8 +40,9 @@ rundir_root(int create)
 		errno = ENOENT;
 		return NULL;
 	}
-	if (create && mkdirs(path, 0700) != 0) {
+	if (create && (err = mkdirs(path, 0700)) != 0) {
 		free(path);
+		errno = err;
 		return NULL;
 	}
 	return path;

@@ -908,33 +908,6 @@ out:
 	return r;
 }
 
-/* The directory of path and its parents, made 0700 where missing. */
-static int
-make_dirs(const char *path)
-{
-	char	*d = xstrdup(path), *p, c;
-	int	 err = 0;
-
-	if ((p = strrchr(d, '/')) == NULL || p == d) {
-		free(d);
-		return 0;
-	}
-	*p = '\0';
-	for (p = d + 1; err == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(d, 0700) != 0 && errno != EEXIST)
-			err = errno;
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	free(d);
-	return err;
-}
-
 /* The scrypt work factor for new files: 18, or the environment's. */
 static int
 work_factor(char *why, size_t whylen)
@@ -999,7 +972,7 @@ vault_save(const struct vault *v, const char *path,
 		goto out;
 	}
 	r = LB_ERR_SYSTEM;
-	if ((err = make_dirs(path)) != 0 ||
+	if ((err = mkdirs_for(path, 0700)) != 0 ||
 	    (err = atomic_write(path, ct, ctlen, 0600)) != 0) {
 		setwhy(why, whylen, "%s: %s", path, strerror(err));
 		goto out;
@@ -1021,7 +994,7 @@ vault_lock(const char *path, int64_t timeout_ms, char *why, size_t whylen)
 	int		 fd, err;
 
 	xasprintf(&lock, "%s.lock", path);
-	if ((err = make_dirs(lock)) != 0) {
+	if ((err = mkdirs_for(lock, 0700)) != 0) {
 		setwhy(why, whylen, "%s: %s", lock, strerror(err));
 		free(lock);
 		return -1;
