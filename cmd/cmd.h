@@ -14,8 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "engine.h"
+#include "run.h"
 #include "transport.h"
 
 struct diags;
@@ -249,6 +251,44 @@ struct cmd_run_args {
 int	 cmd_run_playbook(struct cmd_ctx *, struct cmd_run_args *,
 	    const struct playbook *, const struct host *const *hosts,
 	    size_t n, const struct inventory *);
+/*
+ * The same in steps, for front ends that show the run their own way (the
+ * TUI).  cmd_run_new() checks the run and makes it, observed by fn, on
+ * loop and tp (a resume opens its journal here): EXIT_OK, or EXIT_USAGE
+ * with the problems printed.  cmd_run_commit() makes it durable: the run
+ * directory (or the resumed one), run.json, the journal and its first
+ * record, the rerun link; EXIT_OK or EXIT_USAGE after a message.  The
+ * caller then prepares tp and calls run_start().  cmd_run_end() frees the
+ * run and syncs and closes the journal; it returns status, made
+ * EXIT_FAILED when the journal could not be written.  s is zeroed by
+ * cmd_run_new() and may be ended from any state.
+ */
+struct loop;
+struct run;
+struct tp_ctx;
+struct cmd_runsess {
+	struct run	*run;
+	struct journal	*jn;
+	char		*dir;		/* the run directory */
+	char		 id[64];	/* RUNDIR_ID_MAX */
+};
+int	 cmd_run_new(struct cmd_ctx *, struct cmd_run_args *,
+	    const struct playbook *, const struct host *const *, size_t,
+	    struct loop *, struct tp_ctx *, run_observer_fn *, void *,
+	    struct cmd_runsess *);
+int	 cmd_run_commit(struct cmd_ctx *, struct cmd_run_args *,
+	    const struct playbook *, const struct host *const *, size_t,
+	    const struct inventory *, struct cmd_runsess *);
+int	 cmd_run_end(struct cmd_ctx *, struct cmd_runsess *, int status);
+/* What --check prints: the plan and what each step does where. */
+void	 cmd_run_check(const struct playbook *, struct run *,
+	    const struct host *const *, size_t, FILE *);
+/* The playbook's targets, limited by limit (NULL: none), in inventory
+ * order; EXIT_OK or EXIT_USAGE after a message. */
+int	 cmd_run_targets(struct cmd_ctx *, struct inventory *,
+	    const struct playbook *, const char *limit,
+	    const struct host ***, size_t *);
+
 /*
  * For a run made again from jr: its playbook (*pbp), its inventories
  * (*invp; those of -i when given), its -e, limit and plugin path into a.
