@@ -322,4 +322,28 @@ int	 cmd_exec_rerun(struct cmd_ctx *, const struct jrun *,
 	    const char *dir, const bool *want, const struct cmd_conn *,
 	    bool check);
 
+/*
+ * The vault, for the TUI's key look-up (cmd/keys.c).  need_pass: no
+ * identity and no passphrase file is set, so a passphrase must be asked.
+ * cmd_keys_open() opens it with pass (NULL: as keys find does, from the
+ * environment); EXIT_OK or EXIT_FAILED after one line.  cmd_keys_find()
+ * looks id up and records the look-up in the audit log before anything
+ * may be shown: the number of matches (at most max in m), or -1 after a
+ * message (not a key ID, or the audit could not be written).
+ */
+struct vault;
+struct vault_key;
+bool	 cmd_keys_need_pass(void);
+int	 cmd_keys_open(struct cmd_ctx *, const char *pass, struct vault **);
+int	 cmd_keys_find(struct cmd_ctx *, const struct vault *, const char *id,
+	    const struct vault_key **m, size_t max);
+
+/*
+ * The text report of run jr (in dir), with the secrets of inv (NULL:
+ * none) and of the run's -e redacted, appended to out (cmd/report.c).
+ * Returns 0 or an LB_ERR_ code.
+ */
+int	 cmd_report_text(const struct jrun *, const char *dir,
+	    const struct inventory *, struct buf *out);
+
 #endif
