@@ -56,6 +56,7 @@ extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_signoff_entry;
+extern const struct cmd_entry cmd_tui_entry;
 extern const struct cmd_entry cmd_verify_bundle_entry;
 extern const struct cmd_entry cmd_version_entry;
 
@@ -280,6 +281,9 @@ int	 cmd_run_commit(struct cmd_ctx *, struct cmd_run_args *,
 	    const struct playbook *, const struct host *const *, size_t,
 	    const struct inventory *, struct cmd_runsess *);
 int	 cmd_run_end(struct cmd_ctx *, struct cmd_runsess *, int status);
+/* -e NAME=VALUE into a (s is changed, and kept); 0, or -1 after a
+ * message. */
+int	 cmd_run_extra_var(struct cmd_ctx *, struct cmd_run_args *, char *s);
 /* What --check prints: the plan and what each step does where. */
 void	 cmd_run_check(const struct playbook *, struct run *,
 	    const struct host *const *, size_t, FILE *);

@@ -25,6 +25,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_runs_entry,
 	&cmd_signoff_entry,
+	&cmd_tui_entry,
 	&cmd_verify_bundle_entry,
 	&cmd_version_entry,
 };

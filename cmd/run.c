@@ -523,8 +523,8 @@ static const struct option run_long[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static int
-extra_var(struct cmd_ctx *ctx, struct cmd_run_args *a, char *s)
+int
+cmd_run_extra_var(struct cmd_ctx *ctx, struct cmd_run_args *a, char *s)
 {
 	char	*eq = strchr(s, '=');
 	size_t	 i;
@@ -566,7 +566,7 @@ run_option(struct cmd_ctx *ctx, int c, struct cmd_run_args *a)
 		a->limit = optarg;
 		return 0;
 	case 'e':
-		return extra_var(ctx, a, optarg);
+		return cmd_run_extra_var(ctx, a, optarg);
 	case OPT_CHECK:
 		a->check = true;
 		return 0;
