@@ -895,6 +895,27 @@ plugin_facts(const struct rhost *h, struct lb_facts *f)
 
 static bool	 step_begin(struct rhost *, struct engine_op *);
 
+/*
+ * h begins step h->step (again: back at its strike after the connection
+ * was lost).  Once a step, not again for its retries, which go through
+ * PH_RETRY and never come back here.
+ */
+static void
+step_started(struct rhost *h, bool again)
+{
+	struct run_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_STEP_START;
+	ev.host = h->h;
+	ev.host_index = h->idx;
+	ev.step = &h->run->pb->steps[h->step];
+	ev.step_index = h->step;
+	ev.rc = -1;
+	ev.again = again;
+	emit(h->run, &ev);
+}
+
 /* Issues the action's operation: true with op set, or the step's end. */
 static bool
 action_start(struct rhost *h, const struct pb_step *st,
@@ -1207,6 +1228,7 @@ step_begin(struct rhost *h, struct engine_op *op)
 				continue;
 			}
 		}
+		step_started(h, false);
 		if (action_start(h, st, act, op))
 			return true;
 	}
@@ -1237,6 +1259,7 @@ strike_again(struct rhost *h, struct engine_op *op)
 	op->interval_ms = run->pb->steps[h->step].action != NULL &&
 	    run->pb->steps[h->step].action->interval_ms > 0 ?
 	    run->pb->steps[h->step].action->interval_ms : RUN_WAIT_INTERVAL;
+	step_started(h, true);
 	return true;
 }
 

@@ -106,8 +106,21 @@ struct run_opts {
 	bool			 fit_canary;
 };
 
+/*
+ * The events, with the fields of struct run_event each sets (stats is
+ * always set).  A step a host takes (its action exists for the host's OS
+ * and its `when` holds) opens with RUN_STEP_START and closes with
+ * RUN_STEP_DONE; skipped steps, and steps whose `when` cannot be
+ * evaluated, have only the RUN_STEP_DONE.  Retries of a step happen
+ * between the two and send no RUN_STEP_START of their own.  A step cut
+ * short by a lost connection on a host with a strike (see Boot loops)
+ * has no RUN_STEP_DONE: the next event of the host is a RUN_STEP_START
+ * of the wait_for with again set.  A host cancelled while it waits (for
+ * a sign-off, for its journal) ends with RUN_HOST_DONE.
+ */
 enum run_event_type {
 	RUN_WAVE_START,		/* wave, n */
+	RUN_STEP_START,		/* host, step: it begins; again */
 	RUN_STEP_DONE,		/* host, step, outcome, rc, msg */
 	RUN_HOST_DONE,		/* host, status */
 	RUN_WAVE_DONE,		/* wave, tally */
@@ -155,6 +168,10 @@ struct run_event {
 	bool			 restored;
 	bool			 changed;
 	bool			 skipped;
+	/* RUN_STEP_START: the host lost its connection in a later step
+	 * and went back to this wait_for with strike: true (a boot loop);
+	 * false for every other start. */
+	bool			 again;
 };
 
 typedef void run_observer_fn(const struct run_event *, void *arg);
