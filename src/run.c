@@ -146,10 +146,18 @@ struct run {
 	struct engine		*engine;
 	const struct host	**wave_hosts;
 	struct run_stats	 stats;
-	struct loop_timer	 kick;		/* next wave, after one */
+	struct loop_timer	 kick;		/* wave over; pause over */
 	struct loop_timer	 poll;		/* sign-offs */
-	bool			 gate;		/* waiting to start wave+1 */
+	struct loop_timer	 go;		/* the hold released */
+	/*
+	 * Between waves, wave being the one that finished: wave+1 starts
+	 * when none of gate (its sign-off), pausing (the rollout's timed
+	 * pause) and hold (run_hold) is left.
+	 */
+	bool			 between;
+	bool			 gate;
 	bool			 pausing;
+	bool			 hold;
 	bool			*signed_off;	/* per step */
 	bool			*announced;	/* per step: RUN_WAITING sent */
 	size_t			*reg_slot;	/* per step: in regs, or NONE */
@@ -192,6 +200,8 @@ step_outcome_name(enum step_outcome o)
 }
 
 static void	 wave_start(struct run *);
+static void	 wave_next(struct run *);
+static void	 hold_begin(struct run *);
 static void	 run_finish(struct run *);
 static void	 rec_host(struct run *, const struct rhost *, const char *,
 		    int64_t);
@@ -895,6 +905,27 @@ plugin_facts(const struct rhost *h, struct lb_facts *f)
 
 static bool	 step_begin(struct rhost *, struct engine_op *);
 
+/*
+ * h begins step h->step (again: back at its strike after the connection
+ * was lost).  Once a step, not again for its retries, which go through
+ * PH_RETRY and never come back here.
+ */
+static void
+step_started(struct rhost *h, bool again)
+{
+	struct run_event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_STEP_START;
+	ev.host = h->h;
+	ev.host_index = h->idx;
+	ev.step = &h->run->pb->steps[h->step];
+	ev.step_index = h->step;
+	ev.rc = -1;
+	ev.again = again;
+	emit(h->run, &ev);
+}
+
 /* Issues the action's operation: true with op set, or the step's end. */
 static bool
 action_start(struct rhost *h, const struct pb_step *st,
@@ -1207,6 +1238,7 @@ step_begin(struct rhost *h, struct engine_op *op)
 				continue;
 			}
 		}
+		step_started(h, false);
 		if (action_start(h, st, act, op))
 			return true;
 	}
@@ -1237,6 +1269,7 @@ strike_again(struct rhost *h, struct engine_op *op)
 	op->interval_ms = run->pb->steps[h->step].action != NULL &&
 	    run->pb->steps[h->step].action->interval_ms > 0 ?
 	    run->pb->steps[h->step].action->interval_ms : RUN_WAIT_INTERVAL;
+	step_started(h, true);
 	return true;
 }
 
@@ -1587,8 +1620,11 @@ run_finish(struct run *run)
 	if (run->finished)
 		return;
 	run->finished = true;
+	run->between = false;
+	run->stats.held = false;
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
+	loop_timer_stop(run->loop, &run->go);
 	if ((w = rec(run, "done")) != NULL) {
 		json_kv_int(w, "status", run_status(run));
 		json_kv_int(w, "ok", (int64_t)s->tally.ok);
@@ -1677,28 +1713,69 @@ wave_over(struct run *run)
 		run_finish(run);
 		return;
 	}
+	/* The state is set before the event: an observer that signs the
+	 * gate or cancels from it finds the run between waves. */
+	run->between = true;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RUN_PAUSE;
 	rec_pause(run, run->pb->rollout.pause_manual ? 0 :
 	    run->pb->rollout.pause_ms, run->plan.waves[run->wave + 1].number);
 	if (run->pb->rollout.pause_manual) {
 		run->gate = true;
-		ev.pause_ms = 0;
-		emit(run, &ev);
 		if (run->opt.run_dir != NULL)
 			loop_timer_start(run->loop, &run->poll,
 			    run->opt.signoff_poll_ms);
-		return;
-	}
-	if (run->pb->rollout.pause_ms > 0) {
-		ev.pause_ms = run->pb->rollout.pause_ms;
+		ev.pause_ms = 0;
 		emit(run, &ev);
+	} else if (run->pb->rollout.pause_ms > 0) {
 		run->pausing = true;
-		run->wave++;
 		loop_timer_start(run->loop, &run->kick,
 		    run->pb->rollout.pause_ms);
+		ev.pause_ms = run->pb->rollout.pause_ms;
+		emit(run, &ev);
+	}
+	hold_begin(run);
+	wave_next(run);
+}
+
+/* Between waves with the hold on: the run is held, RUN_HELD says so. */
+static void
+hold_begin(struct run *run)
+{
+	struct run_event	 ev;
+
+	if (!run->hold || !run->between || run->finished || run->stats.held)
+		return;
+	run->stats.held = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_HELD;
+	emit(run, &ev);
+}
+
+/*
+ * Between waves: starts the next one when nothing keeps it (a gate not
+ * signed, a pause not over, the hold); each of those calls this again
+ * when it goes, and so does run_cancel(), which ends the run here.
+ */
+static void
+wave_next(struct run *run)
+{
+	size_t	 w;
+
+	if (!run->between || run->finished || run->gate || run->pausing)
+		return;
+	if (run->cancels > 0) {
+		for (w = run->wave + 1; w < run->plan.nwaves; w++)
+			run->stats.cancelled += run->plan.waves[w].n;
+		run_finish(run);
 		return;
 	}
+	if (run->hold) {
+		hold_begin(run);
+		return;
+	}
+	run->between = false;
+	loop_timer_stop(run->loop, &run->go);
 	run->wave++;
 	wave_start(run);
 }
@@ -1712,7 +1789,6 @@ wave_start(struct run *run)
 	struct json			*j;
 	size_t				 i, n = 0;
 
-	run->pausing = false;
 	run->stats.wave = run->wave;
 	if (run->pb->rollout.concurrency > 0)
 		eo.fanout = run->pb->rollout.concurrency;
@@ -1756,15 +1832,20 @@ kick(struct loop *loop, void *arg)
 		wave_start(run);
 		return;
 	}
-	if (run->pausing) {
-		if (run->cancels > 0) {
-			run_finish(run);
-			return;
-		}
-		wave_start(run);
+	if (run->between) {
+		/* The pause is over. */
+		run->pausing = false;
+		wave_next(run);
 		return;
 	}
 	wave_over(run);
+}
+
+static void
+go_tick(struct loop *loop, void *arg)
+{
+	(void)loop;
+	wave_next(arg);
 }
 
 /*
@@ -1828,8 +1909,7 @@ run_signoff(struct run *run, const char *step, const char *signer,
 		ev.signer = signer;
 		ev.msg = at;
 		emit(run, &ev);
-		run->wave++;
-		wave_start(run);
+		wave_next(run);
 		return 0;
 	}
 	if ((j = manual_step(run, step)) < 0 ||
@@ -2158,18 +2238,21 @@ resume_start(struct run *run)
 			run_finish(run);
 			return;
 		}
+		run->between = true;
 		if (run->pb->rollout.pause_manual &&
 		    !gate_signed(jr, run->plan.waves[w].number)) {
 			run->gate = true;
+			if (run->opt.run_dir != NULL)
+				loop_timer_start(run->loop, &run->poll,
+				    run->opt.signoff_poll_ms);
 			memset(&ev, 0, sizeof(ev));
 			ev.type = RUN_PAUSE;
 			rec_pause(run, 0, run->plan.waves[w].number);
 			emit(run, &ev);
-			if (run->opt.run_dir != NULL)
-				loop_timer_start(run->loop, &run->poll,
-				    run->opt.signoff_poll_ms);
-			return;
 		}
+		hold_begin(run);
+		wave_next(run);
+		return;
 	}
 	run->wave = w;
 	wave_start(run);
@@ -2359,6 +2442,7 @@ run_new(struct loop *loop, struct tp_ctx *tp, const struct run_opts *opt,
 		run->opt.plugin_path = plugin_path_default();
 	loop_timer_init(&run->kick, kick, run);
 	loop_timer_init(&run->poll, poll_tick, run);
+	loop_timer_init(&run->go, go_tick, run);
 	journal_gate_init(&run->jgate, loop, opt->journal, sync_wake,
 	    sync_failed, run);
 	run->resume_wave = NONE;
@@ -2431,6 +2515,7 @@ run_free(struct run *run)
 	escrow_free(run->escrow);
 	loop_timer_stop(run->loop, &run->kick);
 	loop_timer_stop(run->loop, &run->poll);
+	loop_timer_stop(run->loop, &run->go);
 	journal_gate_release(&run->jgate);
 	engine_free(run->engine);
 	for (i = 0; i < run->opt.nhosts; i++) {
@@ -2503,21 +2588,39 @@ run_cancel(struct run *run)
 	if (run->cancels++ == 0) {
 		if (run->engine != NULL)
 			engine_cancel(run->engine);
-		else if (run->pausing || run->gate) {
-			/* Pausing, wave is the next one; at a gate, the
-			 * one that finished. */
-			size_t	 w = run->gate ? run->wave + 1 : run->wave;
-
+		else if (run->between) {
+			/* At a gate, in a pause, held: the waves after the
+			 * one that finished never start. */
 			loop_timer_stop(run->loop, &run->kick);
 			run->gate = false;
-			for (; w < run->plan.nwaves; w++)
-				run->stats.cancelled += run->plan.waves[w].n;
-			run_finish(run);
+			run->pausing = false;
+			wave_next(run);
 		}
 		return;
 	}
 	if (run->engine != NULL)
 		engine_abort(run->engine);
+}
+
+void
+run_hold(struct run *run, bool hold)
+{
+	struct run_event	 ev;
+
+	run->hold = hold;
+	if (hold) {
+		hold_begin(run);	/* between waves: held now */
+		return;
+	}
+	if (!run->stats.held)
+		return;
+	run->stats.held = false;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RUN_PROGRESS;
+	emit(run, &ev);
+	/* On the next turn, not inside the caller (an observer, maybe). */
+	if (!run->finished)
+		loop_timer_start(run->loop, &run->go, 0);
 }
 
 const struct run_stats *

@@ -34,6 +34,14 @@
  * Manual steps are the run's, not a host's: signed off once (run_signoff,
  * from `lifeboat signoff` through the run directory, or the TUI), and
  * every host that reaches one waits, keeping its slot, until then.
+ *
+ * Between waves.  When a wave ends and the run neither halts nor ends,
+ * the next wave starts once three things are out of its way: the gate
+ * (rollout pause: manual, signed off as 'wave N'), the timed pause, and
+ * the hold (run_hold, a person at the TUI saying "not yet").  Each goes
+ * on its own; the wave starts when the last one goes.  The hold is not
+ * part of the run's durable state: nothing of it is journaled, and a
+ * resumed run is not held.
  */
 #ifndef LIFEBOAT_RUN_H
 #define LIFEBOAT_RUN_H
@@ -106,14 +114,28 @@ struct run_opts {
 	bool			 fit_canary;
 };
 
+/*
+ * The events, with the fields of struct run_event each sets (stats is
+ * always set).  A step a host takes (its action exists for the host's OS
+ * and its `when` holds) opens with RUN_STEP_START and closes with
+ * RUN_STEP_DONE; skipped steps, and steps whose `when` cannot be
+ * evaluated, have only the RUN_STEP_DONE.  Retries of a step happen
+ * between the two and send no RUN_STEP_START of their own.  A step cut
+ * short by a lost connection on a host with a strike (see Boot loops)
+ * has no RUN_STEP_DONE: the next event of the host is a RUN_STEP_START
+ * of the wait_for with again set.  A host cancelled while it waits (for
+ * a sign-off, for its journal) ends with RUN_HOST_DONE.
+ */
 enum run_event_type {
 	RUN_WAVE_START,		/* wave, n */
+	RUN_STEP_START,		/* host, step: it begins; again */
 	RUN_STEP_DONE,		/* host, step, outcome, rc, msg */
 	RUN_HOST_DONE,		/* host, status */
 	RUN_WAVE_DONE,		/* wave, tally */
 	RUN_WAITING,		/* step: a manual step waits */
 	RUN_SIGNED,		/* step, signer, msg (when) */
 	RUN_PAUSE,		/* ms before the next wave; 0: manual */
+	RUN_HELD,		/* wave (the one that finished): held */
 	RUN_HALT,		/* msg: why */
 	RUN_PROGRESS,		/* stats */
 	RUN_DONE,		/* the last event */
@@ -130,6 +152,9 @@ struct run_stats {
 	size_t		 changed;	/* hosts with a change */
 	bool		 halted;
 	bool		 aborted;
+	/* Between waves, the next one kept back by run_hold() (whatever
+	 * else keeps it too): from RUN_HELD to the release or the end. */
+	bool		 held;
 	int64_t		 t_start;
 	int64_t		 t_now;
 };
@@ -155,6 +180,10 @@ struct run_event {
 	bool			 restored;
 	bool			 changed;
 	bool			 skipped;
+	/* RUN_STEP_START: the host lost its connection in a later step
+	 * and went back to this wait_for with strike: true (a boot loop);
+	 * false for every other start. */
+	bool			 again;
 };
 
 typedef void run_observer_fn(const struct run_event *, void *arg);
@@ -192,6 +221,26 @@ void		 run_cancel(struct run *);
  */
 int		 run_signoff(struct run *, const char *step, const char *signer,
 		    int64_t when);
+/*
+ * Holds the run before its next wave (hold true), or lets it go on
+ * (false).  A hold changes nothing for a wave at work, nor for the first
+ * wave of a run; it acts where a wave has ended and the run goes on (after
+ * the halt check, where a gate or a pause would come, or where a resumed
+ * run takes up between two waves).  There the run sets stats.held and
+ * sends RUN_HELD, once, and the next wave does not start, whether or not
+ * the gate is signed (a sign-off is recorded and kept) or the pause is
+ * over.  Holding while the run is already between waves (in a pause, at
+ * a gate) holds it at once, with RUN_HELD.
+ *
+ * Releasing a held run clears stats.held and sends RUN_PROGRESS; then the
+ * next wave starts on the next loop turn if its gate is signed and its
+ * pause over, or else when they are (the rest of the pause, the
+ * sign-off).  Releasing a run that is not held only drops the request.
+ * run_cancel() of a held run ends it as at a gate: the hosts of the
+ * later waves are counted cancelled.  Events may be sent from inside
+ * this call.
+ */
+void		 run_hold(struct run *, bool hold);
 
 const struct run_stats *run_stats(const struct run *);
 /*
