@@ -8,6 +8,7 @@
  * Keys arrive as curses key codes, or as characters; a character past
  * ASCII comes as TUI_WCHAR(wc) and is stored as UTF-8.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>

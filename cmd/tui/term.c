@@ -31,10 +31,12 @@
 #include <wchar.h>
 
 #include <curses.h>
-#include <term.h>
 
 #include "tui.h"
 #include "xmalloc.h"
+
+/* After tui.h: terminfo's names (lines, columns...) are macros. */
+#include <term.h>
 
 static struct {
 	bool		 active;

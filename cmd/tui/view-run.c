@@ -114,7 +114,7 @@ run_draw(struct tui *t, struct view *v, int y, int h)
 {
 	int	 wh, row, cy = y, x;
 	size_t	 i, k;
-	char	 b[256];
+	char	 b[512];
 
 	if (t->sess.run == NULL) {
 		term_put(t, y, 0, COLS, "no run yet: p picks a playbook, c "
