@@ -30,7 +30,8 @@ BUILD		?= build
 BIN		?= lifeboat
 
 VERSION		:= 0.1.0
-PKGS		:= yaml-0.1 libssh2 libcurl libxml-2.0 libsodium libarchive ldap
+PKGS		:= yaml-0.1 libssh2 libcurl libxml-2.0 libsodium libarchive ldap \
+		   ncursesw
 TEST_PKGS	:= cmocka
 
 ifeq ($(V),1)

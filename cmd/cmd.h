@@ -14,8 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "engine.h"
+#include "run.h"
 #include "transport.h"
 
 struct diags;
@@ -250,6 +252,44 @@ int	 cmd_run_playbook(struct cmd_ctx *, struct cmd_run_args *,
 	    const struct playbook *, const struct host *const *hosts,
 	    size_t n, const struct inventory *);
 /*
+ * The same in steps, for front ends that show the run their own way (the
+ * TUI).  cmd_run_new() checks the run and makes it, observed by fn, on
+ * loop and tp (a resume opens its journal here): EXIT_OK, or EXIT_USAGE
+ * with the problems printed.  cmd_run_commit() makes it durable: the run
+ * directory (or the resumed one), run.json, the journal and its first
+ * record, the rerun link; EXIT_OK or EXIT_USAGE after a message.  The
+ * caller then prepares tp and calls run_start().  cmd_run_end() frees the
+ * run and syncs and closes the journal; it returns status, made
+ * EXIT_FAILED when the journal could not be written.  s is zeroed by
+ * cmd_run_new() and may be ended from any state.
+ */
+struct loop;
+struct run;
+struct tp_ctx;
+struct cmd_runsess {
+	struct run	*run;
+	struct journal	*jn;
+	char		*dir;		/* the run directory */
+	char		 id[64];	/* RUNDIR_ID_MAX */
+};
+int	 cmd_run_new(struct cmd_ctx *, struct cmd_run_args *,
+	    const struct playbook *, const struct host *const *, size_t,
+	    struct loop *, struct tp_ctx *, run_observer_fn *, void *,
+	    struct cmd_runsess *);
+int	 cmd_run_commit(struct cmd_ctx *, struct cmd_run_args *,
+	    const struct playbook *, const struct host *const *, size_t,
+	    const struct inventory *, struct cmd_runsess *);
+int	 cmd_run_end(struct cmd_ctx *, struct cmd_runsess *, int status);
+/* What --check prints: the plan and what each step does where. */
+void	 cmd_run_check(const struct playbook *, struct run *,
+	    const struct host *const *, size_t, FILE *);
+/* The playbook's targets, limited by limit (NULL: none), in inventory
+ * order; EXIT_OK or EXIT_USAGE after a message. */
+int	 cmd_run_targets(struct cmd_ctx *, struct inventory *,
+	    const struct playbook *, const char *limit,
+	    const struct host ***, size_t *);
+
+/*
  * For a run made again from jr: its playbook (*pbp), its inventories
  * (*invp; those of -i when given), its -e, limit and plugin path into a.
  * strict: a playbook or inventory that changed since is an error (else
@@ -281,5 +321,29 @@ int	 cmd_exec_resume(struct cmd_ctx *, const struct jrun *,
 int	 cmd_exec_rerun(struct cmd_ctx *, const struct jrun *,
 	    const char *dir, const bool *want, const struct cmd_conn *,
 	    bool check);
+
+/*
+ * The vault, for the TUI's key look-up (cmd/keys.c).  need_pass: no
+ * identity and no passphrase file is set, so a passphrase must be asked.
+ * cmd_keys_open() opens it with pass (NULL: as keys find does, from the
+ * environment); EXIT_OK or EXIT_FAILED after one line.  cmd_keys_find()
+ * looks id up and records the look-up in the audit log before anything
+ * may be shown: the number of matches (at most max in m), or -1 after a
+ * message (not a key ID, or the audit could not be written).
+ */
+struct vault;
+struct vault_key;
+bool	 cmd_keys_need_pass(void);
+int	 cmd_keys_open(struct cmd_ctx *, const char *pass, struct vault **);
+int	 cmd_keys_find(struct cmd_ctx *, const struct vault *, const char *id,
+	    const struct vault_key **m, size_t max);
+
+/*
+ * The text report of run jr (in dir), with the secrets of inv (NULL:
+ * none) and of the run's -e redacted, appended to out (cmd/report.c).
+ * Returns 0 or an LB_ERR_ code.
+ */
+int	 cmd_report_text(const struct jrun *, const char *dir,
+	    const struct inventory *, struct buf *out);
 
 #endif

@@ -258,6 +258,73 @@ open_vault(struct cmd_ctx *ctx, struct keys_cred *kc, struct vault **vp)
 	return EXIT_OK;
 }
 
+bool
+cmd_keys_need_pass(void)
+{
+	const char	*s;
+
+	return ((s = getenv("LIFEBOAT_VAULT_IDENTITY")) == NULL ||
+	    *s == '\0') && ((s = getenv("LIFEBOAT_VAULT_PASSPHRASE_FILE")) ==
+	    NULL || *s == '\0');
+}
+
+int
+cmd_keys_open(struct cmd_ctx *ctx, const char *pass, struct vault **vp)
+{
+	struct keys_cred	 kc;
+	char			 why[KEYS_WHY_MAX];
+	const char		*s;
+	int			 r;
+
+	if (pass == NULL) {
+		r = open_vault(ctx, &kc, vp);
+		cred_release(&kc);
+		return r;
+	}
+	*vp = NULL;
+	memset(&kc, 0, sizeof kc);
+	if (vault_path_default(kc.path, sizeof kc.path) != 0) {
+		cmd_error(ctx, "no place for the vault: set XDG_DATA_HOME or "
+		    "HOME");
+		return EXIT_FAILED;
+	}
+	if ((s = getenv("LIFEBOAT_VAULT_IDENTITY")) != NULL && *s != '\0')
+		kc.c.identity_file = s;
+	kc.c.passphrase = pass;
+	r = vault_load(kc.path, &kc.c, vp, why, sizeof why);
+	if (r != 0) {
+		vault_free(*vp);
+		*vp = NULL;
+		if (r == LB_ERR_NOT_FOUND)
+			cmd_error(ctx, "no vault at %s: fetch keys first "
+			    "(lifeboat keys fetch)", kc.path);
+		else
+			cmd_error(ctx, "%s", why);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_keys_find(struct cmd_ctx *ctx, const struct vault *v, const char *id,
+    const struct vault_key **m, size_t max)
+{
+	char	 why[KEYS_WHY_MAX];
+	int	 r;
+
+	if ((r = vault_find(v, id, m, max)) < 0) {
+		cmd_error(ctx, "'%s' is not a key ID: 8 to 32 hex digits", id);
+		return -1;
+	}
+	/* Fail closed, as keys find does. */
+	if (r > 0 && keyaudit_write("tui find", m, (size_t)r < max ?
+	    (size_t)r : max, why, sizeof why) != 0) {
+		cmd_error(ctx, "%s: no key shown", why);
+		return -1;
+	}
+	return r;
+}
+
 /* Whether k is selected by pattern: a glob on the host, or site:GLOB. */
 static bool
 selected(const struct vault_key *k, const char *pattern)

@@ -164,6 +164,23 @@ collect_secrets(const struct jrun *run, const struct inventory *inv,
 	}
 }
 
+int
+cmd_report_text(const struct jrun *run, const char *dir,
+    const struct inventory *inv, struct buf *out)
+{
+	struct secrets		 s = { NULL, 0 };
+	struct report_opts	 ro;
+	int			 r;
+
+	collect_secrets(run, inv, &s);
+	memset(&ro, 0, sizeof(ro));
+	ro.secrets = s.v;
+	ro.nsecrets = s.n;
+	r = report_render(run, dir, REPORT_TEXT, &ro, out);
+	free(s.v);
+	return r;
+}
+
 static int
 report_parse(struct cmd_ctx *ctx, int argc, char **argv,
     struct report_args *a)

@@ -446,19 +446,19 @@ on_signal(struct loop *loop, int signo, void *arg)
 /*
  * --check: the plan, and what each step does where.
  */
-static void
-print_check(const struct playbook *pb, struct run *run,
-    const struct host *const *hosts, size_t n)
+void
+cmd_run_check(const struct playbook *pb, struct run *run,
+    const struct host *const *hosts, size_t n, FILE *out)
 {
 	const struct pb_step	*st;
 	const struct pb_action	*a;
 	size_t			 i, k, nwin = 0, nlin = 0, runs;
 
-	printf("playbook: %s (%s)%s%.*s\n", pb->name,
+	fprintf(out, "playbook: %s (%s)%s%.*s\n", pb->name,
 	    pb_kind_name(pb->kind), pb->description ? ": " : "",
 	    pb->description ? (int)strcspn(pb->description, "\n") : 0,
 	    pb->description ? pb->description : "");
-	if (rollout_plan_print(run_plan(run), hosts, stdout) != 0)
+	if (rollout_plan_print(run_plan(run), hosts, out) != 0)
 		return;
 	for (k = 0; k < n; k++) {
 		if (hosts[k]->os != NULL && strcmp(hosts[k]->os, "windows") ==
@@ -468,41 +468,43 @@ print_check(const struct playbook *pb, struct run *run,
 			nlin++;
 	}
 	if (pb->rollout.pause_manual)
-		printf("between waves: a sign-off ('wave N') before each\n");
+		fprintf(out, "between waves: a sign-off ('wave N') before "
+		    "each\n");
 	else if (pb->rollout.pause_ms > 0)
-		printf("between waves: a pause of %.0f s\n",
+		fprintf(out, "between waves: a pause of %.0f s\n",
 		    (double)pb->rollout.pause_ms / 1000);
-	printf("steps:\n");
+	fprintf(out, "steps:\n");
 	for (i = 0; i < pb->nsteps; i++) {
 		st = &pb->steps[i];
 		runs = st->action != NULL ? n : (st->on_windows ? nwin : 0) +
 		    (st->on_linux ? nlin : 0);
-		printf("  %zu. %s: ", i + 1, st->name);
+		fprintf(out, "  %zu. %s: ", i + 1, st->name);
 		if (st->action != NULL)
-			printf("%s", st->action->name);
+			fprintf(out, "%s", st->action->name);
 		else {
 			if (st->on_windows != NULL)
-				printf("windows: %s", st->on_windows->name);
+				fprintf(out, "windows: %s",
+				    st->on_windows->name);
 			if (st->on_linux != NULL)
-				printf("%slinux: %s", st->on_windows ? ", " :
-				    "", st->on_linux->name);
+				fprintf(out, "%slinux: %s", st->on_windows ?
+				    ", " : "", st->on_linux->name);
 		}
-		printf(" on %zu host%s", runs, cmd_plural(runs));
+		fprintf(out, " on %zu host%s", runs, cmd_plural(runs));
 		if (st->when != NULL)
-			printf(", when %s", st->when);
+			fprintf(out, ", when %s", st->when);
 		if (st->confirm)
-			printf(", needs confirmation");
+			fprintf(out, ", needs confirmation");
 		a = st->action ? st->action : st->on_windows ?
 		    st->on_windows : st->on_linux;
 		if (a != NULL && a->type == PB_MANUAL)
-			printf(", signed off by %s", a->owner);
+			fprintf(out, ", signed off by %s", a->owner);
 		if (st->on_failure == PB_FAIL_ABORT)
-			printf(", aborts the run on failure");
+			fprintf(out, ", aborts the run on failure");
 		else if (st->on_failure == PB_FAIL_CONTINUE)
-			printf(", failure ignored");
-		printf("\n");
+			fprintf(out, ", failure ignored");
+		fprintf(out, "\n");
 	}
-	printf("nothing was run (--check)\n");
+	fprintf(out, "nothing was run (--check)\n");
 }
 
 enum {
@@ -609,10 +611,10 @@ run_parse(struct cmd_ctx *ctx, int argc, char **argv, struct cmd_run_args *a)
 	return 0;
 }
 
-/* The playbook's targets, limited by -l: inventory order. */
-static int
-targets(struct cmd_ctx *ctx, struct inventory *inv, const struct playbook *pb,
-    const char *limit, const struct host ***hostsp, size_t *np)
+int
+cmd_run_targets(struct cmd_ctx *ctx, struct inventory *inv,
+    const struct playbook *pb, const char *limit,
+    const struct host ***hostsp, size_t *np)
 {
 	const struct host	**t = NULL, **l = NULL;
 	size_t			 nt = 0, nl = 0, i, k, n = 0;
@@ -812,35 +814,16 @@ run_record(struct journal *jn, const char *id,
 }
 
 int
-cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
+cmd_run_new(struct cmd_ctx *ctx, struct cmd_run_args *a,
     const struct playbook *pb, const struct host *const *hosts, size_t n,
-    const struct inventory *inv)
+    struct loop *loop, struct tp_ctx *tp, run_observer_fn *fn, void *arg,
+    struct cmd_runsess *s)
 {
-	struct run_cli		 c;
 	struct run_opts		 ro;
 	struct diags		 d = DIAGS_INIT;
-	struct loop		*loop = NULL;
-	struct tp_ctx		*tp = NULL;
-	struct buf		 pass;
-	struct journal		*jn = NULL;
-	char			 id[RUNDIR_ID_MAX], why[512];
-	char			*dir = NULL;
-	int			 status = EXIT_USAGE, r;
+	char			 why[512];
 
-	memset(&c, 0, sizeof(c));
-	buf_init(&pass, 4096, BUF_WIPE);
-	c.ctx = ctx;
-	c.pb = pb;
-	c.json = ctx->json;
-	c.id = "";
-	c.hosts = hosts;
-	if ((loop = loop_new()) == NULL) {
-		cmd_error(ctx, "cannot create the event loop: %s",
-		    strerror(errno));
-		goto out;
-	}
-	a->conn.to.prompt = cmd_ask;
-	tp = tp_ctx_new(loop, &a->conn.to);
+	memset(s, 0, sizeof(*s));
 	memset(&ro, 0, sizeof(ro));
 	ro.pb = pb;
 	ro.hosts = hosts;
@@ -854,65 +837,129 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 	if (a->resume != NULL) {
 		/* The journal is open before the run is made: the state it
 		 * takes up reads outputs and marks steps unknown. */
-		snprintf(id, sizeof id, "%s", a->resume->id);
-		dir = xstrdup(a->resume_dir);
-		if ((jn = journal_open(dir, a->resume->good_len, why,
+		snprintf(s->id, sizeof s->id, "%s", a->resume->id);
+		s->dir = xstrdup(a->resume_dir);
+		if ((s->jn = journal_open(s->dir, a->resume->good_len, why,
 		    sizeof why)) == NULL) {
 			cmd_error(ctx, "%s", why);
-			goto out;
+			return EXIT_USAGE;
 		}
-		cmd_resume_record(jn, a->force, a->rerun_unknown);
-		ro.journal = jn;
-		ro.run_dir = dir;
+		cmd_resume_record(s->jn, a->force, a->rerun_unknown);
+		ro.journal = s->jn;
+		ro.run_dir = s->dir;
 		ro.resume = a->resume;
 		ro.rerun_unknown = a->rerun_unknown;
 	}
-	c.run = run_new(loop, tp, &ro, observe, &c, &d);
+	s->run = run_new(loop, tp, &ro, fn, arg, &d);
 	cmd_print_diags(ctx, &d, 20);
 	diags_release(&d);
-	if (c.run == NULL)
+	return s->run != NULL ? EXIT_OK : EXIT_USAGE;
+}
+
+int
+cmd_run_commit(struct cmd_ctx *ctx, struct cmd_run_args *a,
+    const struct playbook *pb, const struct host *const *hosts, size_t n,
+    const struct inventory *inv, struct cmd_runsess *s)
+{
+	char	 why[512];
+	int	 r;
+
+	if (a->resume == NULL) {
+		if ((s->dir = rundir_create(s->id, why, sizeof why)) ==
+		    NULL) {
+			cmd_error(ctx, "%s", why);
+			return EXIT_USAGE;
+		}
+		run_set_dir(s->run, s->dir);
+	}
+	if ((r = write_run_json(s->dir, s->id, a->playbook, pb, n,
+	    run_plan(s->run))) != 0) {
+		cmd_error(ctx, "cannot write %s/run.json: %s", s->dir,
+		    strerror(r));
+		return EXIT_USAGE;
+	}
+	if (a->resume == NULL) {
+		if ((s->jn = journal_open(s->dir, -1, why, sizeof why)) ==
+		    NULL) {
+			cmd_error(ctx, "%s", why);
+			return EXIT_USAGE;
+		}
+		run_record(s->jn, s->id, a, pb, hosts, n, inv,
+		    run_plan(s->run));
+		run_set_journal(s->run, s->jn);
+	}
+	if ((r = journal_sync(s->jn)) != 0) {
+		cmd_error(ctx, "cannot write %s/%s: %s", s->dir, JOURNAL_FILE,
+		    strerror(r));
+		return EXIT_USAGE;
+	}
+	if (a->rerun_of != NULL && cmd_rerun_link(ctx, a->rerun_dir,
+	    a->rerun_of, s->id) != 0)
+		return EXIT_USAGE;
+	return EXIT_OK;
+}
+
+int
+cmd_run_end(struct cmd_ctx *ctx, struct cmd_runsess *s, int status)
+{
+	run_free(s->run);
+	s->run = NULL;
+	if (s->jn != NULL && journal_sync(s->jn) != 0 &&
+	    status != EXIT_USAGE) {
+		cmd_error(ctx, "cannot write %s/%s: %s", s->dir, JOURNAL_FILE,
+		    strerror(journal_error(s->jn)));
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
+	journal_free(s->jn);
+	s->jn = NULL;
+	free(s->dir);
+	s->dir = NULL;
+	return status;
+}
+
+int
+cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
+    const struct playbook *pb, const struct host *const *hosts, size_t n,
+    const struct inventory *inv)
+{
+	struct run_cli		 c;
+	struct cmd_runsess	 s;
+	struct diags		 d = DIAGS_INIT;
+	struct loop		*loop = NULL;
+	struct tp_ctx		*tp = NULL;
+	struct buf		 pass;
+	int			 status = EXIT_USAGE;
+
+	memset(&c, 0, sizeof(c));
+	memset(&s, 0, sizeof(s));
+	buf_init(&pass, 4096, BUF_WIPE);
+	c.ctx = ctx;
+	c.pb = pb;
+	c.json = ctx->json;
+	c.id = "";
+	c.hosts = hosts;
+	if ((loop = loop_new()) == NULL) {
+		cmd_error(ctx, "cannot create the event loop: %s",
+		    strerror(errno));
 		goto out;
+	}
+	a->conn.to.prompt = cmd_ask;
+	tp = tp_ctx_new(loop, &a->conn.to);
+	if (cmd_run_new(ctx, a, pb, hosts, n, loop, tp, observe, &c, &s) !=
+	    EXIT_OK)
+		goto out;
+	c.run = s.run;
 	if (a->check) {
-		print_check(pb, c.run, hosts, n);
+		cmd_run_check(pb, c.run, hosts, n, stdout);
 		status = fflush(stdout) == EOF ? EXIT_FAILED : EXIT_OK;
 		goto out;
 	}
 	if (a->resume == NULL && confirm(ctx, pb, a->yes, n) != 0)
 		goto out;
-	if (a->resume == NULL) {
-		if ((dir = rundir_create(id, why, sizeof why)) == NULL) {
-			cmd_error(ctx, "%s", why);
-			goto out;
-		}
-		run_set_dir(c.run, dir);
-		if ((r = write_run_json(dir, id, a->playbook, pb, n,
-		    run_plan(c.run))) != 0) {
-			cmd_error(ctx, "cannot write %s/run.json: %s", dir,
-			    strerror(r));
-			goto out;
-		}
-		if ((jn = journal_open(dir, -1, why, sizeof why)) == NULL) {
-			cmd_error(ctx, "%s", why);
-			goto out;
-		}
-		run_record(jn, id, a, pb, hosts, n, inv, run_plan(c.run));
-		run_set_journal(c.run, jn);
-	}
-	if (a->resume != NULL && (r = write_run_json(dir, id, a->playbook,
-	    pb, n, run_plan(c.run))) != 0) {
-		cmd_error(ctx, "cannot write %s/run.json: %s", dir,
-		    strerror(r));
+	if (cmd_run_commit(ctx, a, pb, hosts, n, inv, &s) != EXIT_OK)
 		goto out;
-	}
-	c.id = id;
-	if ((r = journal_sync(jn)) != 0) {
-		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
-		    strerror(r));
-		goto out;
-	}
-	if (a->rerun_of != NULL && cmd_rerun_link(ctx, a->rerun_dir,
-	    a->rerun_of, id) != 0)
-		goto out;
+	c.id = s.id;
 	if (a->conn.ask_pass) {
 		if (cmd_ask("Password: ", false, &pass, NULL) != 0) {
 			cmd_error(ctx, "--ask-pass: cannot read a password "
@@ -947,7 +994,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 		json_init(&c.j, stdout);
 		json_event(&c, "run");
 		json_kv_str(&c.j, "playbook", pb->name);
-		json_kv_str(&c.j, "dir", dir);
+		json_kv_str(&c.j, "dir", s.dir);
 		json_kv_bool(&c.j, "resumed", a->resume != NULL);
 		if (a->rerun_of != NULL)
 			json_kv_str(&c.j, "rerun_of", a->rerun_of);
@@ -956,7 +1003,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 		json_line(&c);
 	} else if (ctx->verbose >= 0) {
 		printf("%s %s: playbook %s on %zu host%s in %zu wave%s\n",
-		    a->resume ? "resuming run" : "run", id, pb->name, n,
+		    a->resume ? "resuming run" : "run", s.id, pb->name, n,
 		    cmd_plural(n), c.nrows, cmd_plural(c.nrows));
 		fflush(stdout);
 	}
@@ -981,14 +1028,7 @@ cmd_run_playbook(struct cmd_ctx *ctx, struct cmd_run_args *a,
 out:
 	if (c.json)
 		json_release(&c.j);
-	run_free(c.run);
-	if (jn != NULL && journal_sync(jn) != 0 && status != EXIT_USAGE) {
-		cmd_error(ctx, "cannot write %s/%s: %s", dir, JOURNAL_FILE,
-		    strerror(journal_error(jn)));
-		if (status == EXIT_OK)
-			status = EXIT_FAILED;
-	}
-	journal_free(jn);
+	status = cmd_run_end(ctx, &s, status);
 	tp_ctx_free(tp);
 	loop_free(loop);
 	free(c.changed);
@@ -996,7 +1036,6 @@ out:
 	free(c.rows);
 	free(c.site_rows);
 	free(c.sites);
-	free(dir);
 	buf_release(&pass);
 	return status;
 }
@@ -1028,7 +1067,7 @@ run_main(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_print_diags(ctx, &d, 10);
 	diags_release(&d);
 	if (r == EXIT_OK)
-		r = targets(ctx, inv, pb, a.limit, &hosts, &n);
+		r = cmd_run_targets(ctx, inv, pb, a.limit, &hosts, &n);
 	if (r == EXIT_OK)
 		r = cmd_run_playbook(ctx, &a, pb, hosts, n, inv);
 	free(hosts);
