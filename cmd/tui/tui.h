@@ -172,7 +172,7 @@ struct view {
 	int			 pane;		/* 0 or 1 */
 	struct pager		 pg;
 	char			 filter[256];
-	bool			*sel;		/* what a pattern filter takes */
+	bool			*sel;		/* a pattern filter's hosts */
 	size_t			*rows;		/* what the list shows */
 	size_t			 nrows;
 	size_t			 cap;
