@@ -43,6 +43,7 @@
 #include "journal.h"
 #include "jsonr.h"
 #include "playbook.h"
+#include "redact.h"
 #include "tui.h"
 #include "vault.h"
 #include "xmalloc.h"
@@ -538,6 +539,25 @@ exec_line(struct tui *t, const char *line, size_t len)
 	tui_dirty(t);
 }
 
+/* A line of the child's stderr: progress redraws (\r) and escapes are
+ * not for the log. */
+static void
+exec_err(struct tui *t, char *line)
+{
+	char	*s, *save = NULL, clean[1024];
+
+	for (s = strtok_r(line, "\r", &save); s != NULL;
+	    s = strtok_r(NULL, "\r", &save)) {
+		if (strncmp(s, "\033[K", 3) == 0)
+			s += 3;
+		if (strncmp(s, "lifeboat: ", 10) == 0)
+			s += 10;
+		redact_one_line(clean, sizeof clean, s);
+		if (clean[0] != '\0')
+			tui_log(t, RL_NORMAL, -1, "exec: %s", clean);
+	}
+}
+
 static void
 exec_read(struct loop *loop, int fd, unsigned ev, void *arg)
 {
@@ -553,14 +573,13 @@ exec_read(struct loop *loop, int fd, unsigned ev, void *arg)
 		return;
 	if (n > 0)
 		buf_add(b, chunk, (size_t)n);
-	while ((nl = memchr(b->data ? b->data : "", '\n', b->len)) != NULL) {
+	while (b->len > 0 && (nl = memchr(b->data, '\n', b->len)) != NULL) {
 		len = (size_t)(nl - b->data);
+		*nl = '\0';
 		if (fd == t->exec.out)
 			exec_line(t, b->data, len);
-		else if (len > 0)
-			tui_log(t, RL_NORMAL, -1, "exec: %.*s", (int)len,
-			    strncmp(b->data, "lifeboat: ", 10) == 0 ?
-			    b->data + 10 : b->data);
+		else
+			exec_err(t, b->data);
 		memmove(b->data, nl + 1, b->len - len - 1);
 		buf_truncate(b, b->len - len - 1);
 	}
@@ -588,11 +607,11 @@ act_reap(struct tui *t)
 		return;
 	t->exec.pid = 0;
 	tui_log(t, t->exec.failed ? RL_FAILED : RL_OK, -1, "exec `%s` done on "
-	    "%zu host%s: %zu failed (run %s)", t->exec.command,
+	    "%zu host%s: %zu not ok (run %s)", t->exec.command,
 	    t->exec.done, cmd_plural(t->exec.done), t->exec.failed,
 	    t->exec.id);
 	tui_msg(t, t->exec.failed ? RL_FAILED : RL_OK, "exec done: %zu ok, %zu "
-	    "failed; Enter on a host shows its output", t->exec.done -
+	    "not ok; Enter on a host shows its output", t->exec.done -
 	    t->exec.failed, t->exec.failed);
 	buf_release(&t->exec.obuf);
 	buf_release(&t->exec.ebuf);
@@ -709,15 +728,21 @@ act_exec(struct tui *t, const char *command)
 		return;
 	}
 	if (command == NULL) {
-		snprintf(b, sizeof b, "On %zu %s host%s (Space tags hosts in "
-		    "the Fleet view).\nCommand:", n, what, cmd_plural(n));
+		snprintf(b, sizeof b, "On %s %zu %s host%s (Space tags hosts "
+		    "in the Fleet view).\nCommand:", strcmp(what, "all") == 0 ?
+		    "all" : "the", n, strcmp(what, "all") == 0 ? "" : what,
+		    cmd_plural(n));
 		dlg_input(t, "exec", b, NULL, false, exec_typed);
 		return;
 	}
 	free(t->exec.command);
 	t->exec.command = xstrdup(command);
-	snprintf(b, sizeof b, "Run `%s`\non %zu %s host%s?", command, n, what,
-	    cmd_plural(n));
+	if (strcmp(what, "all") == 0)
+		snprintf(b, sizeof b, "Run `%s`\non all %zu host%s?", command,
+		    n, cmd_plural(n));
+	else
+		snprintf(b, sizeof b, "Run `%s`\non the %zu %s host%s?",
+		    command, n, what, cmd_plural(n));
 	dlg_confirm(t, "exec", b, exec_go);
 }
 

@@ -116,6 +116,7 @@ struct twave {
 	size_t		 n;
 	size_t		 done, ok, failed, unreachable, running;
 	bool		 started, over;
+	char		*signer;	/* of the gate before it */
 };
 
 struct logline {
