@@ -240,9 +240,10 @@ draw(struct tui *t)
 
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES) {
-		snprintf(b, sizeof b, "terminal too small: %dx%d (needs "
-		    "%dx%d)", COLS, LINES, TUI_MIN_COLS, TUI_MIN_LINES);
-		term_put(t, 0, 0, COLS, b, RL_ERROR);
+		term_put(t, 0, 0, COLS, "terminal too small", RL_ERROR);
+		snprintf(b, sizeof b, "%dx%d, needs %dx%d", COLS, LINES,
+		    TUI_MIN_COLS, TUI_MIN_LINES);
+		term_put(t, 1, 0, COLS, b, RL_NORMAL);
 		move(0, 0);
 		return;
 	}
