@@ -15,7 +15,8 @@
  *	exec	`lifeboat exec --json` as a child with its own session (it
  *		can never take the terminal), its JSON lines read on the
  *		loop: the same command, run and journal as on the CLI.
- *	resume	a run cut short, carried on here (as `lifeboat resume`).
+ *	resume	a run cut short (killed, a crash), carried on here as
+ *		`lifeboat resume` would.
  *	report	the text report of the run, in a page.
  *	keys	the vault opened (a passphrase dialog) and a key looked up,
  *		audited before it is shown.
@@ -416,10 +417,10 @@ act_abort(struct tui *t)
 	}
 	if (t->cancels == 0)
 		snprintf(b, sizeof b, "Run %s: no more hosts or waves start;\n"
-		    "the %zu host%s at work finish their step.\nIt can be "
-		    "carried on later: lifeboat resume %s", t->sess.id,
+		    "the %zu host%s at work finish their step.\nThe run ends "
+		    "(status 130); its report lists what ran.", t->sess.id,
 		    run_stats(t->sess.run)->running,
-		    cmd_plural(run_stats(t->sess.run)->running), t->sess.id);
+		    cmd_plural(run_stats(t->sess.run)->running));
 	else
 		snprintf(b, sizeof b, "The %zu host%s at work are cut short "
 		    "now:\ntheir step may be left half done.",
@@ -1007,8 +1008,8 @@ act_quit(struct tui *t)
 	}
 	if (t->running) {
 		snprintf(b, sizeof b, "Run %s is on. Quitting stops it:\nthe "
-		    "hosts at work are cut short. It can be carried on\n"
-		    "later: lifeboat resume %s", t->sess.id, t->sess.id);
+		    "hosts at work are cut short, the run ends\n(status 130) "
+		    "and its report lists what ran.", t->sess.id);
 		dlg_confirm(t, "Quit?", b, quit_yes);
 		return;
 	}

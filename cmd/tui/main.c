@@ -643,9 +643,12 @@ tui_main(struct cmd_ctx *ctx, int argc, char **argv)
 	term_stop();
 	write_stats(&t);
 	if (t.sess.id[0] != '\0' && !t.pending) {
-		if (!t.ended || t.status == EXIT_INTERRUPTED)
-			printf("run %s: interrupted; lifeboat resume %s "
+		if (!t.ended)
+			printf("run %s: cut short; lifeboat resume %s "
 			    "carries it on\n", t.sess.id, t.sess.id);
+		else if (t.status == EXIT_INTERRUPTED)
+			printf("run %s: interrupted (status 130); lifeboat "
+			    "report %s\n", t.sess.id, t.sess.id);
 		else
 			printf("run %s: %s (status %d); lifeboat report %s\n",
 			    t.sess.id, t.halted ? "HALTED" : t.status == 0 ?
