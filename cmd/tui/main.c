@@ -659,6 +659,7 @@ out:
 	act_free(&t);
 	tp_ctx_free(t.tp);
 	loop_free(t.loop);
+	t.loop = NULL;
 	model_free(&t);
 	for (i = 0; i < V_MAX; i++) {
 		pager_clear(&t.views[i].pg);
