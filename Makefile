@@ -105,7 +105,7 @@ PLUGIN_CFLAGS	= -Iinclude -D_POSIX_C_SOURCE=200809L -std=c11 $(LB_WARN) \
 		  $(CPPFLAGS) $(CFLAGS)
 PLUGIN_LDFLAGS	= -shared -Wl,-z,relro -Wl,-z,now $(LB_SAN) $(LDFLAGS)
 
-.PHONY: all test check fuzz demo deps install uninstall clean unit-bins \
+.PHONY: all test check fuzz demo demo-tui demo-cli deps install uninstall clean unit-bins \
 	plugins
 
 all: $(BIN) plugins
@@ -197,9 +197,23 @@ check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san BIN=build/san/lifeboat \
 	    SANITIZE=address,undefined CFLAGS="-O1 -g" test
 
+# At a terminal the demo opens the TUI on the demo inventory with the
+# remediation playbook; otherwise (CI, a pipe) it runs the CLI tour.
 demo:
 	$(Q)sh tools/deps build
 	$(Q)$(MAKE) --no-print-directory $(BIN) plugins
+	$(Q)if [ -t 0 ] && [ -t 1 ]; then \
+	    $(MAKE) --no-print-directory demo-tui; \
+	else \
+	    $(MAKE) --no-print-directory demo-cli; \
+	fi
+
+demo-tui:
+	$(Q)LIFEBOAT_PLUGIN_PATH="$(abspath $(BUILD))/plugins" \
+	    $(abspath $(BIN)) -i inventory/demo.yml tui \
+	    playbooks/remediate-bad-driver-file.yml || [ $$? -ne 2 ]
+
+demo-cli:
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory graph
 	$(Q)$(abspath $(BIN)) -i inventory/demo.yml inventory list 'windows:&tier0'
 	@echo; echo '$$ lifeboat -i inventory/demo.yml exec --retries 2 all -- uptime'

@@ -195,9 +195,12 @@ draw_status(struct tui *t, int y)
 	    cmd_plural(t->nsites));
 	x = term_put(t, y, 0, COLS, b, RL_STATUS);
 	if (t->sess.run != NULL && !t->pending) {
-		snprintf(b, sizeof b, "| run %s %s ", t->sess.id,
-		    t->held ? "HELD" : t->running ? "running" : t->halted ?
-		    "HALTED" : "ended");
+		el = (t->running ? loop_now(t->loop) : t->t_end) - t->t_start;
+		el = el < 0 ? 0 : el / 1000;
+		snprintf(b, sizeof b, "| run %s %s %02d:%02d:%02d | ",
+		    t->sess.id, t->held ? "HELD" : t->running ? "running" :
+		    t->halted ? "HALTED" : "ended", (int)(el / 3600),
+		    (int)(el / 60 % 60), (int)(el % 60));
 		x += term_put(t, y, x, COLS - x, b, RL_STATUS);
 		for (i = 0; i < sizeof(show) / sizeof(show[0]); i++) {
 			if (t->count[show[i]] == 0)
@@ -207,15 +210,6 @@ draw_status(struct tui *t, int y)
 			    hstate_name(show[i]));
 			x += term_put(t, y, x, COLS - x, b, RL_STATUS);
 		}
-		el = (t->running ? loop_now(t->loop) : t->t_end) - t->t_start;
-		if (el < 0)
-			el = 0;
-		el /= 1000;
-		snprintf(b, sizeof b, "%02d:%02d:%02d ", (int)(el / 3600),
-		    (int)(el / 60 % 60), (int)(el % 60));
-		if (COLS - x > (int)strlen(b))
-			term_put(t, y, COLS - (int)strlen(b), (int)strlen(b),
-			    b, RL_STATUS);
 	} else if (t->pb != NULL) {
 		snprintf(b, sizeof b, "| playbook %s: s starts it ",
 		    t->pb->name);
@@ -246,9 +240,10 @@ draw(struct tui *t)
 
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES) {
-		snprintf(b, sizeof b, "terminal too small: %dx%d (needs "
-		    "%dx%d)", COLS, LINES, TUI_MIN_COLS, TUI_MIN_LINES);
-		term_put(t, 0, 0, COLS, b, RL_ERROR);
+		term_put(t, 0, 0, COLS, "terminal too small", RL_ERROR);
+		snprintf(b, sizeof b, "%dx%d, needs %dx%d", COLS, LINES,
+		    TUI_MIN_COLS, TUI_MIN_LINES);
+		term_put(t, 1, 0, COLS, b, RL_NORMAL);
 		move(0, 0);
 		return;
 	}
@@ -647,14 +642,24 @@ tui_main(struct cmd_ctx *ctx, int argc, char **argv)
 	loop_timer_stop(t.loop, &t.tick);
 	term_stop();
 	write_stats(&t);
-	if (t.sess.id[0] != '\0' && !t.pending)
-		printf("run %s: %s\n", t.sess.id, t.ended ? t.halted ?
-		    "HALTED" : t.status == 0 ? "done" : "done with failures" :
-		    "interrupted (lifeboat resume last)");
+	if (t.sess.id[0] != '\0' && !t.pending) {
+		if (!t.ended)
+			printf("run %s: cut short; lifeboat resume %s "
+			    "carries it on\n", t.sess.id, t.sess.id);
+		else if (t.status == EXIT_INTERRUPTED)
+			printf("run %s: interrupted (status 130); lifeboat "
+			    "report %s\n", t.sess.id, t.sess.id);
+		else
+			printf("run %s: %s (status %d); lifeboat report %s\n",
+			    t.sess.id, t.halted ? "HALTED" : t.status == 0 ?
+			    "done" : "done with failures", t.status,
+			    t.sess.id);
+	}
 out:
 	act_free(&t);
 	tp_ctx_free(t.tp);
 	loop_free(t.loop);
+	t.loop = NULL;
 	model_free(&t);
 	for (i = 0; i < V_MAX; i++) {
 		pager_clear(&t.views[i].pg);

@@ -74,6 +74,7 @@ model_free(struct tui *t)
 {
 	size_t	 i;
 
+	model_run_clear(t);
 	for (i = 0; i < t->nhosts; i++) {
 		free(t->hosts[i].msg);
 		free(t->hosts[i].exec_out);
@@ -85,7 +86,6 @@ model_free(struct tui *t)
 	for (i = 0; i < t->nlog; i++)
 		free(t->log[(t->log_first + i) % TUI_LOG_MAX].text);
 	free(t->log);
-	model_run_clear(t);
 }
 
 void
@@ -121,6 +121,8 @@ model_run_clear(struct tui *t)
 	}
 	free(t->run_map);
 	t->run_map = NULL;
+	for (i = 0; i < t->nwaves; i++)
+		free(t->waves[i].signer);
 	free(t->waves);
 	t->waves = NULL;
 	t->nwaves = 0;
@@ -327,9 +329,15 @@ model_observe(const struct run_event *ev, void *arg)
 				if (t->hosts[i].st == HS_WAITING &&
 				    t->hosts[i].step == ev->step_index)
 					model_set(t, i, HS_RUNNING);
-		} else
+		} else {
 			tui_log(t, RL_OK, -1, "signed off: the next wave, by "
 			    "%s at %s", ev->signer, ev->msg);
+			if (t->wave + 1 < t->nwaves) {
+				free(t->waves[t->wave + 1].signer);
+				xasprintf(&t->waves[t->wave + 1].signer,
+				    "%s %s", ev->signer, ev->msg);
+			}
+		}
 		t->gate = false;
 		break;
 	case RUN_PAUSE:

@@ -398,7 +398,7 @@ dlg_box(const struct tui *t)
 	}
 	if (d->kind == DLG_PICK)
 		lines += (int)d->nitems;
-	else
+	else if (d->kind != DLG_CONFIRM)
 		lines += 2;
 	b.w = w < 44 ? 44 : w;
 	if (b.w > COLS - 2)

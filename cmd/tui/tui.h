@@ -92,7 +92,7 @@ struct thost {
 	enum hstate	 st;
 	ssize_t		 ri;		/* index in the run's hosts, or -1 */
 	size_t		 wave;		/* the plan's wave index, or SIZE_MAX */
-	size_t		 step;		/* the step at or last ended, SIZE_MAX */
+	size_t		 step;		/* at, or last ended; or SIZE_MAX */
 	int		 rc;
 	char		*msg;		/* the last failure, or NULL */
 	bool		 changed;	/* a step changed it */
@@ -116,6 +116,7 @@ struct twave {
 	size_t		 n;
 	size_t		 done, ok, failed, unreachable, running;
 	bool		 started, over;
+	char		*signer;	/* of the gate before it */
 };
 
 struct logline {
@@ -172,7 +173,7 @@ struct view {
 	int			 pane;		/* 0 or 1 */
 	struct pager		 pg;
 	char			 filter[256];
-	bool			*sel;		/* hosts a pattern filter takes */
+	bool			*sel;		/* a pattern filter's hosts */
 	size_t			*rows;		/* what the list shows */
 	size_t			 nrows;
 	size_t			 cap;

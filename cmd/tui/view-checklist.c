@@ -59,7 +59,8 @@ row_text(struct tui *t, size_t r, const char **state, enum role *role,
 	if (r & ROW_GATE) {
 		w = r & ~ROW_GATE;
 		snprintf(name, len, "wave %zu", t->waves[w].number);
-		*owner = "the incident lead";
+		if (t->waves[w].signer != NULL)
+			snprintf(who, wlen, "%s", t->waves[w].signer);
 		if (t->waves[w].started) {
 			*state = "signed";
 			*role = RL_OK;
