@@ -329,8 +329,8 @@ is "$(row 2)" "running wave 0 of 2" "the run is at the canary"
 like "$(row 3)" '^▶ canary +░+ 0/1  0 ok  0 failed  0 unreachable$' \
     "the canary's bar, at work"
 like "$(row 4)" '^  wave 1 .* 0/4 .*\(not started\)$' "wave 1 to come"
-like "$(row 22)" "\\| run $id running …1 waiting " \
-    "the status bar: the run and its counts"
+like "$(row 22)" "\\| run $id running 00:00:0[0-9] \\| " \
+    "the status bar: the run, its clock"
 is "$(run_state "$id")" running "lifeboat runs: running"
 
 # --- the checklist: a manual step ---
@@ -338,7 +338,7 @@ tmux_keys 3
 sees "the Checklist: approve WAITING" 'WAITING   approve'
 scr=$(tmux_capture)
 like "$scr" '^…  WAITING   approve +change-board$' "with its owner"
-like "$scr" '^   to come   wave 1 +the incident lead$' "the gates to come"
+like "$scr" '^   to come   wave 1 +-$' "the gates to come"
 like "$scr" '^The change board approves the fix\.$' "the step's text"
 is "$(tmux_cursor)" "0 2" "the cursor on the selected item"
 tmux_keys Enter
@@ -352,7 +352,7 @@ sees_re "the item is signed, by whom" \
 like "$(row 2)" ' 20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z$' \
     "80x24: and when"
 sees_re "the canary ends; the gate of wave 1 waits" \
-    '^…  WAITING   wave 1 +the incident lead$'
+    '^…  WAITING   wave 1 +-$'
 is "$(grep -c '"t":"signoff",.*"step":"approve","by":"tui-tester"' \
     "$RUNS/$id/journal")" 1 "the run's journal has the sign-off"
 
@@ -369,10 +369,9 @@ sees "held: the Run view says so" 'HELD before wave 1: P to go on'
 tmux_settle
 like "$(row 4)" '^  wave 1 .* 0/4 .*\(not started\)$' \
     "held: wave 1 does not start though signed"
-like "$(row 22)" "\\| run $id HELD ✓1 ok ·6 pending" \
-    "held: the counts stay"
-like "$(row 22)" ' [0-9]{2}:[0-9]{2}:[0-9]{2}$' \
-    "80x24: the status bar shows the time since the run began"
+like "$(row 22)" "\\| run $id HELD [0-9]{2}:[0-9]{2}:[0-9]{2} \\| " \
+    "held: HELD and the time since the run began"
+like "$(row 22)" "\\| ✓1 ok ·6 pending$" "80x24: the status bar has the counts"
 
 # --- resize mid-run ---
 tmux_settle
@@ -384,8 +383,9 @@ is "$(row 0)" " lifeboat  1 Fleet  2 Run  3 Checklist  4 Log  5 Keys" \
     "200x60: the tabs on row 0"
 is "$(row 1)" "run $id: gates on 7 hosts" "200x60: the same run"
 is "$(row 2)" 'HELD before wave 1: P to go on' "200x60: still held"
-like "$(row 58)" "^ sim.yml: 7 hosts, 2 sites \\| run $id HELD ✓1 ok ·6 pending +[0-9]{2}:[0-9]{2}:[0-9]{2}$" \
-    "200x60: the status bar on row 58, the time at its right"
+is "$(row 58 | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/hh:mm:ss/')" \
+    " sim.yml: 7 hosts, 2 sites | run $id HELD hh:mm:ss | ✓1 ok ·6 pending" \
+    "200x60: the whole status bar on row 58"
 like "$(row 59)" "^(signed off: 'wave 1' by tui-tester|Tab:pane  Enter:open  P:hold/go on)" \
     "200x60: the message or the keys on row 59"
 is "$(tmux_cursor)" "$cur" "200x60: the same selection, the cursor on it"
@@ -395,8 +395,9 @@ tmux_settle
 is "$(screen_e)" "$before" "200x60: no garbage (a full redraw changes nothing)"
 tmux_resize 30 8
 sees "30x8: too small" 'terminal too small'
-is "$(row 0 | cut -c1-19)" "terminal too small:" "30x8: on row 0"
-is "$(tmux_capture | sed -n '2,$p' | tr -d ' \n')" "" "30x8: nothing else"
+is "$(tmux_capture | sed -n '1,2p')" "terminal too small
+30x8, needs 40x10" "30x8: says so, and the size needed"
+is "$(tmux_capture | sed -n '3,$p' | tr -d ' \n')" "" "30x8: nothing else"
 tmux_resize 80 24
 sees "back at 80x24: the run" 'HELD before wave 1: P to go on'
 tmux_settle
@@ -440,7 +441,7 @@ tmux_keys Enter
 sees "the run ends" 'done (status 1): r for the report'
 like "$(row 5)" '^  wave 2 .* 2/2  1 ok  0 failed  1 unreachable$' \
     "wave 2: the unreachable host counted"
-like "$(row 22)" "\\| run $id ended ✓5 ok ✗1 FAILED" \
+like "$(row 22)" "\\| run $id ended [0-9:]{8} \\| ✓5 ok" \
     "the status bar: ended, the counts"
 
 # --- the Fleet after the run ---
@@ -486,13 +487,13 @@ tmux_keys 1 g j Space Space
 sees "Space tags two hosts" '2 hosts tagged'
 like "$(tmux_capture | sed -n 3,4p)" '^\* ✓ web2 ' "tagged hosts are marked"
 tmux_keys x
-sees "x: the exec dialog" 'On 2 tagged hosts'
+sees "x: the exec dialog" 'On the 2 tagged hosts'
 tmux_type hostname
 tmux_keys Enter
-sees "then a confirmation" 'on 2 tagged hosts?'
+sees "then a confirmation" 'on the 2 tagged hosts?'
 tmux_keys y
 tmux_wait 'exec done:' "$W"
-is "$(row 23)" 'exec done: 2 ok, 0 failed; Enter on a host shows its output' \
+is "$(row 23)" 'exec done: 2 ok, 0 not ok; Enter on a host shows its output' \
     "exec on web1 and web2: both ok"
 tmux_keys 4
 tmux_wait 'exec `hostname` done on' "$W"
@@ -505,16 +506,16 @@ tmux_wait 'no host tagged' "$W"
 tmux_keys g j j j j Space j Space
 sees "bad and db1 tagged" '2 hosts tagged'
 tmux_keys x
-tmux_wait 'On 2 tagged hosts' "$W"
+tmux_wait 'On the 2 tagged hosts' "$W"
 tmux_type 'echo from-the-tui'
 tmux_keys Enter
-tmux_wait 'on 2 tagged hosts?' "$W"
+tmux_wait 'on the 2 tagged hosts?' "$W"
 tmux_keys y
 tmux_keys 4
 tmux_wait 'exec `echo from-the-tui` done on' "$W"
 scr=$(tmux_capture)
 like "$scr" 'bad: exec ok, rc 0: from-the-tui$' "exec on bad and db1: the Log"
-like "$scr" 'exec `echo from-the-tui` done on 2 hosts: 0 failed \(run ' \
+like "$scr" 'exec `echo from-the-tui` done on 2 hosts: 0 not ok \(run ' \
     "the Log: the exec done, its run"
 tmux_keys :
 tmux_type 'host db1'
@@ -636,7 +637,7 @@ tmux_start 80 24 "$LIFEBOAT" -i "$INV" tui --no-mouse
 tmux_wait Frankfurt "$W"
 is "$(pane '#{mouse_any_flag}')" 0 "--no-mouse: no mouse mode"
 
-# --- abort in the TUI, resume on the CLI ---
+# --- abort: the run ends, as an interrupted lifeboat run does ---
 rm -rf "$RUNS"
 tmux_start 80 24 "$LIFEBOAT" -i "$INV" tui "$DATA/steady.yml"
 tmux_wait 'nothing was run (--check)' "$W"
@@ -652,32 +653,76 @@ tmux_keys 2
 sees "held before wave 1" 'HELD before wave 1'
 tmux_keys A
 sees "A: the abort dialog" 'Abort the run?'
-like "$(tmux_capture)" "lifeboat resume $aid" \
-    "it says the run can be carried on"
+like "$(tmux_capture)" "Run $aid: no more hosts or waves start;" \
+    "it names the run"
+like "$(tmux_capture)" 'The run ends \(status 130\); its report lists what ran\.' \
+    "and says what comes of it"
 tmux_keys n
 tmux_wait_gone 'Abort the run?' "$W"
 tmux_settle
-is "$(row 2)" 'HELD before wave 1: P to go on' "n: the run goes on held"
+is "$(row 2)" 'HELD before wave 1: P to go on' "n: the run goes on, held"
+is "$(run_state "$aid")" running "lifeboat runs: running"
 tmux_keys A
 tmux_wait 'Abort the run?' "$W"
 tmux_keys y
-sees_re "y: the run ends" '\| run [^ ]+ (ended|HALTED) '
-is "$(run_state "$aid")" interrupted \
-    "the aborted run is interrupted, for lifeboat resume"
+sees "y: the run ends, interrupted" 'interrupted (status 130): r for the report'
+like "$(row 3)" '^. canary +█+ 1/1  1 ok ' "the canary done"
+like "$(row 4)" '^  wave 1 .* 0/2 .*\(not started\)$' "wave 1 never started"
+like "$(row 22)" "\\| run $aid ended [0-9:]{8} \\| ✓1 ok" "the status bar: ended"
+lb runs show "$aid"
+like "$out" 'ended [0-9TZ:-]+ with status 130' \
+    "its journal: ended with status 130, as lifeboat run on SIGINT"
+lb report "$aid"
+like "$out" '^ +5 +1 +0 +0 +0 +0 +0 +0 +4$' "its report: 1 ok, 4 not run"
 tmux_keys q
 tmux_wait_dead "$W"
-like "$(tmux_capture)" "^run $aid: interrupted" \
-    "at exit: the run and that it was interrupted"
-lb resume last </dev/null
-is "$rc" 0 "lifeboat resume last carries it on: exit 0"
-lb report last --format json
+is "$(tmux_status)" 130 "the TUI exits with the run's status"
+like "$(tmux_capture -J)" "^run $aid: interrupted \\(status 130\\); lifeboat report $aid$" \
+    "at exit: the run, how it ended, where its report is"
+out=$(timeout 30 "$LIFEBOAT" resume "$aid" </dev/null 2>&1)
+is "$?" 2 "an ended run is not resumed (as on the CLI)"
+
+# --- a run limited to the Fleet's filter, or to tagged hosts ---
+# startdlg: s until the start dialog (a plan may come first), or an error.
+startdlg() {
+	tmux_keys s
+	tmux_wait_re 'Start the run\?|nothing was run|matches no host' "$W" ||
+	    return 1
+	tmux_capture | grep -q 'nothing was run' || return 0
+	tmux_keys s
+	tmux_wait_re 'Start the run\?|matches no host' "$W"
+}
+tmux_start 80 24 "$LIFEBOAT" -i "$INV" tui "$DATA/steady.yml"
+tmux_wait 'nothing was run (--check)' "$W"
+tmux_keys 1 /
+tmux_type 'web*'
+tmux_keys Enter
+tmux_wait 'filter: web* (a host pattern)' "$W"
+startdlg
+like "$(tmux_capture)" '│ steady on 3 hosts in ' \
+    "s with the Fleet filtered to web*: the run takes those 3 hosts"
+tmux_keys Escape
+tmux_wait_gone 'Start the run?' "$W"
+tmux_keys Escape
+tmux_wait 'filter cleared' "$W"
+tmux_keys g j Space G k Space
+tmux_wait '2 hosts tagged' "$W"
+startdlg
+scr=$(tmux_capture)
+like "$scr" '│ steady on 2 hosts in ' "s with web1 and db2 tagged: 2 hosts"
+like "$scr" '│ limited to db2,web1 ' "the dialog names them"
+tmux_keys y
+tmux_wait "waiting for the sign-off of 'wave 1'" "$W"
+lb runs show --json last
 is "$(printf '%s' "$out" | python3 -c '
 import json, sys
-r = json.load(sys.stdin)
-print(r.get("id"), " ".join(sorted("%s=%s" % (h["name"], h["status"])
-    for h in r["hosts"])))' 2>&1)" \
-    "$aid db1=ok db2=ok web1=ok web2=ok web3=ok" \
-    "and every host of the run ends ok"
+print(" ".join(sorted(h["host"] for w in json.load(sys.stdin)["waves"]
+    for h in w["hosts"])))' \
+    2>&1)" "db2 web1" "the run has the tagged hosts, no other"
+tmux_keys A
+tmux_wait 'Abort the run?' "$W"
+tmux_keys y
+tmux_wait 'interrupted (status 130)' "$W"
 
 # --- a CLI run killed, resumed in the TUI ---
 rm -rf "$RUNS"
@@ -733,6 +778,8 @@ qid=$(run_id)
 tmux_keys Q
 sees "Q during a run asks first" 'Quit?'
 like "$(tmux_capture)" "Run $qid is on\. Quitting stops it:" "naming the run"
+like "$(tmux_capture)" '\(status 130\) and its report lists what ran' \
+    "and what comes of it"
 tmux_keys n
 tmux_wait_gone 'Quit?' "$W"
 tmux_settle
@@ -742,10 +789,12 @@ tmux_keys Q
 tmux_wait 'Quit?' "$W"
 tmux_keys y
 sees "y: out" END
-like "$(tmux_capture)" "^run $qid: interrupted" "it says the run was interrupted"
+like "$(tmux_capture -J)" "^run $qid: interrupted \\(status 130\\); lifeboat report $qid$" \
+    "Q: the run was interrupted"
 like "$(tmux_capture)" '^tui exit 130$' "Q during a run: exit 130"
 stty_sane "Q"
-is "$(run_state "$qid")" interrupted "the run quit can be carried on"
+lb runs show "$qid"
+like "$out" 'with status 130' "the run quit ended with status 130"
 
 # tui_pid: the TUI under the wrapper.
 tui_pid() {
@@ -764,10 +813,14 @@ ok "the TUI's PID" test -n "$pid"
 kill -TERM "$pid"
 sees "SIGTERM: out" END
 like "$(tmux_capture)" '^tui exit 130$' "SIGTERM: exit 130"
-like "$(tmux_capture)" "^run $tid: interrupted" "it says the run was interrupted"
+like "$(tmux_capture -J)" "^run $tid: interrupted \\(status 130\\)" \
+    "SIGTERM: the run was interrupted"
 stty_sane "SIGTERM"
-is "$(run_state "$tid")" interrupted "SIGTERM leaves a resumable run"
+lb runs show "$tid"
+like "$out" 'with status 130' \
+    "SIGTERM ends the run with status 130, as it does lifeboat run"
 
+# A crash: the run is cut short, lifeboat resume carries it on.
 tmux_start 80 24 bash "$T/wrap.sh" "$LIFEBOAT" -i "$INV" tui \
     "$DATA/steady.yml"
 tmux_wait 'nothing was run (--check)' "$W"
@@ -776,11 +829,31 @@ tmux_wait 'Start the run?' "$W"
 tmux_keys y
 tmux_wait "waiting for the sign-off of 'wave 1'" "$W"
 sid=$(run_id)
+tmux_keys 3 Enter
+tmux_wait "Sign off 'wave 1'" "$W"
+tmux_keys Enter
+tmux_wait '…  WAITING   wave 2' "$W"
 pid=$(tui_pid)
 kill -SEGV "$pid"
 sees "SIGSEGV: the wrapper goes on" END
 like "$(tmux_capture)" '^tui exit 139$' "the TUI died of SIGSEGV"
 stty_sane "SIGSEGV"
-is "$(run_state "$sid")" interrupted "a crash leaves a resumable run"
+is "$(run_state "$sid")" interrupted "the crashed TUI's run: interrupted"
+lb signoff "$sid" 'wave 2' --by cli-user
+out=$(timeout 30 "$LIFEBOAT" resume "$sid" </dev/null 2>&1)
+is "$?" 0 "lifeboat resume carries the TUI's run on: exit 0"
+like "$out" "^resuming run $sid: playbook steady" "the same run"
+is "$(run_state "$sid")" done "and it is done"
+lb report "$sid" --format json
+is "$(printf '%s' "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(" ".join(sorted("%s=%s" % (h["name"], h["status"])
+    for h in r["hosts"])))' 2>&1)" \
+    "db1=ok db2=ok web1=ok web2=ok web3=ok" "every host of it ended ok"
+like "$(printf '%s' "$out" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["signoffs"])' 2>&1)" "'by': 'tui-tester'.*'by': 'cli-user'" \
+    "with the sign-offs of both"
 
 done_testing
