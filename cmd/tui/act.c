@@ -15,7 +15,8 @@
  *	exec	`lifeboat exec --json` as a child with its own session (it
  *		can never take the terminal), its JSON lines read on the
  *		loop: the same command, run and journal as on the CLI.
- *	resume	a run cut short, carried on here (as `lifeboat resume`).
+ *	resume	a run cut short (killed, a crash), carried on here as
+ *		`lifeboat resume` would.
  *	report	the text report of the run, in a page.
  *	keys	the vault opened (a passphrase dialog) and a key looked up,
  *		audited before it is shown.
@@ -213,6 +214,9 @@ make_run(struct tui *t, const char *limit)
 	size_t			 n = 0;
 
 	session_end(t);
+	/* A resumed run's inventory is done with. */
+	inventory_free(t->run_inv);
+	t->run_inv = NULL;
 	if (cmd_run_targets(t->ctx, t->inv, t->pb, limit, &hosts, &n) !=
 	    EXIT_OK)
 		return EXIT_USAGE;
@@ -413,10 +417,10 @@ act_abort(struct tui *t)
 	}
 	if (t->cancels == 0)
 		snprintf(b, sizeof b, "Run %s: no more hosts or waves start;\n"
-		    "the %zu host%s at work finish their step.\nIt can be "
-		    "carried on later: lifeboat resume %s", t->sess.id,
+		    "the %zu host%s at work finish their step.\nThe run ends "
+		    "(status 130); its report lists what ran.", t->sess.id,
 		    run_stats(t->sess.run)->running,
-		    cmd_plural(run_stats(t->sess.run)->running), t->sess.id);
+		    cmd_plural(run_stats(t->sess.run)->running));
 	else
 		snprintf(b, sizeof b, "The %zu host%s at work are cut short "
 		    "now:\ntheir step may be left half done.",
@@ -783,12 +787,32 @@ act_report(struct tui *t, const char *id)
 static void
 resume_go(struct tui *t, bool ok, const char *text, size_t i)
 {
+	const struct host	**hosts = t->run_hosts;
+	size_t			 n = t->nrun;
+
 	if (!ok) {
-		tui_msg(t, RL_NORMAL, "not resumed");
+		tui_msg(t, RL_NORMAL, "not resumed: the journal is as it was");
 		session_end(t);
 		return;
 	}
-	go(t, ok, text, i);
+	/* Only now is the journal opened and the resume recorded. */
+	t->run_hosts = NULL;
+	t->nrun = 0;
+	t->args.resume = t->resume_jr;
+	t->args.resume_dir = t->resume_dir;
+	t->args.yes = true;
+	if (cmd_run_new(t->ctx, &t->args, t->pb, hosts, n, t->loop, t->tp,
+	    model_observe, t, &t->sess) != EXIT_OK) {
+		free(hosts);
+		memset(&t->sess, 0, sizeof(t->sess));
+		t->args.resume = NULL;
+		return;
+	}
+	t->run_hosts = hosts;
+	t->nrun = n;
+	go(t, true, text, i);
+	t->args.resume = NULL;
+	t->args.resume_dir = NULL;
 }
 
 void
@@ -827,13 +851,11 @@ act_resume(struct tui *t, const char *id)
 	/* The run's playbook and inventory, from now on. */
 	playbook_free(t->pb);
 	t->pb = pb;
-	pb = NULL;
 	free(t->pb_path);
 	t->pb_path = xstrdup(jr->playbook);
 	t->args.playbook = t->pb_path;
 	inventory_free(t->run_inv);
 	t->run_inv = inv;
-	inv = NULL;
 	if (t->resume_jr != NULL) {
 		journal_run_release(t->resume_jr);
 		free(t->resume_jr);
@@ -841,24 +863,12 @@ act_resume(struct tui *t, const char *id)
 	t->resume_jr = jr;
 	free(t->resume_dir);
 	t->resume_dir = dir;
-	t->args.resume = jr;
-	t->args.resume_dir = dir;
-	t->args.yes = true;
-	if (cmd_run_new(t->ctx, &t->args, t->pb, hosts, n, t->loop, t->tp,
-	    model_observe, t, &t->sess) != EXIT_OK) {
-		free(hosts);
-		t->args.resume = NULL;
-		memset(&t->sess, 0, sizeof(t->sess));
-		return;
-	}
 	t->run_hosts = hosts;
 	t->nrun = n;
-	t->args.resume = NULL;
-	t->args.resume_dir = NULL;
+	t->pending = true;
 	snprintf(b, sizeof b, "Run %s, playbook %s, %zu host%s:\nthe hosts "
 	    "that ended are not run again;\nthe others start at their first "
 	    "step without an end.", jr->id, t->pb->name, n, cmd_plural(n));
-	t->pending = true;
 	dlg_confirm(t, "Resume the run?", b, resume_go);
 	return;
 fail:
@@ -998,8 +1008,8 @@ act_quit(struct tui *t)
 	}
 	if (t->running) {
 		snprintf(b, sizeof b, "Run %s is on. Quitting stops it:\nthe "
-		    "hosts at work are cut short. It can be carried on\n"
-		    "later: lifeboat resume %s", t->sess.id, t->sess.id);
+		    "hosts at work are cut short, the run ends\n(status 130) "
+		    "and its report lists what ran.", t->sess.id);
 		dlg_confirm(t, "Quit?", b, quit_yes);
 		return;
 	}

@@ -240,9 +240,10 @@ draw(struct tui *t)
 
 	erase();
 	if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES) {
-		snprintf(b, sizeof b, "terminal too small: %dx%d (needs "
-		    "%dx%d)", COLS, LINES, TUI_MIN_COLS, TUI_MIN_LINES);
-		term_put(t, 0, 0, COLS, b, RL_ERROR);
+		term_put(t, 0, 0, COLS, "terminal too small", RL_ERROR);
+		snprintf(b, sizeof b, "%dx%d, needs %dx%d", COLS, LINES,
+		    TUI_MIN_COLS, TUI_MIN_LINES);
+		term_put(t, 1, 0, COLS, b, RL_NORMAL);
 		move(0, 0);
 		return;
 	}
@@ -642,9 +643,12 @@ tui_main(struct cmd_ctx *ctx, int argc, char **argv)
 	term_stop();
 	write_stats(&t);
 	if (t.sess.id[0] != '\0' && !t.pending) {
-		if (!t.ended || t.status == EXIT_INTERRUPTED)
-			printf("run %s: interrupted; lifeboat resume %s "
+		if (!t.ended)
+			printf("run %s: cut short; lifeboat resume %s "
 			    "carries it on\n", t.sess.id, t.sess.id);
+		else if (t.status == EXIT_INTERRUPTED)
+			printf("run %s: interrupted (status 130); lifeboat "
+			    "report %s\n", t.sess.id, t.sess.id);
 		else
 			printf("run %s: %s (status %d); lifeboat report %s\n",
 			    t.sess.id, t.halted ? "HALTED" : t.status == 0 ?
@@ -655,6 +659,7 @@ out:
 	act_free(&t);
 	tp_ctx_free(t.tp);
 	loop_free(t.loop);
+	t.loop = NULL;
 	model_free(&t);
 	for (i = 0; i < V_MAX; i++) {
 		pager_clear(&t.views[i].pg);

@@ -74,6 +74,7 @@ model_free(struct tui *t)
 {
 	size_t	 i;
 
+	model_run_clear(t);
 	for (i = 0; i < t->nhosts; i++) {
 		free(t->hosts[i].msg);
 		free(t->hosts[i].exec_out);
@@ -85,7 +86,6 @@ model_free(struct tui *t)
 	for (i = 0; i < t->nlog; i++)
 		free(t->log[(t->log_first + i) % TUI_LOG_MAX].text);
 	free(t->log);
-	model_run_clear(t);
 }
 
 void

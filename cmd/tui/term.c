@@ -291,6 +291,8 @@ term_start(struct tui *t)
 			add_cap("cnorm");
 			add_cap("sgr0");
 			add_cap("rmkx");
+			/* Copied: initscr() makes its own. */
+			del_curterm(cur_term);
 		}
 	}
 	capture_start();

@@ -116,9 +116,10 @@ run_draw(struct tui *t, struct view *v, int y, int h)
 	size_t	 i, k;
 	char	 b[512];
 
-	if (t->sess.run == NULL) {
-		term_put(t, y, 0, COLS, "no run yet: p picks a playbook, c "
-		    "shows its plan, s starts it", RL_DIM);
+	if (t->sess.run == NULL || t->pending) {
+		term_put(t, y, 0, COLS, t->pending ? "not started: s starts "
+		    "the run (c shows its plan again)" : "no run yet: p picks "
+		    "a playbook, c shows its plan, s starts it", RL_DIM);
 		move(y, 0);
 		return;
 	}
@@ -211,7 +212,7 @@ run_draw(struct tui *t, struct view *v, int y, int h)
 static int
 run_key(struct tui *t, struct view *v, int key)
 {
-	if (t->sess.run == NULL)
+	if (t->sess.run == NULL || t->pending)
 		return 0;
 	if (key == '\t') {
 		v->pane = !v->pane;
@@ -247,7 +248,7 @@ run_click(struct tui *t, struct view *v, int y, bool open)
 {
 	size_t	 i;
 
-	if (t->sess.run == NULL)
+	if (t->sess.run == NULL || t->pending)
 		return TUI_HANDLED;
 	if (y >= 2 && y < 2 + v->l.height) {
 		i = v->l.top + (size_t)(y - 2);
