@@ -74,6 +74,10 @@ setwhy(char *why, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, len, fmt, ap);
 	va_end(ap);
+	/* One line, whatever names the file holds. */
+	for (; *why != '\0'; why++)
+		if ((unsigned char)*why < 0x20 || *why == 0x7f)
+			*why = '?';
 }
 
 /* A copy of s in the vault's secure memory. */

@@ -39,7 +39,6 @@
 
 #include "arena.h"
 #include "diag.h"
-#include "hostrange.h"
 #include "inventory.h"
 #include "journal.h"
 #include "jsonr.h"
@@ -82,24 +81,24 @@ act_selection(struct tui *t, size_t *np, const char **what)
 	return hs;
 }
 
-/* The selection as a host pattern (NULL: no limit). */
+/* The selection as a host pattern, its names joined by commas (NULL: no
+ * limit). */
 static char *
 selection_pattern(struct tui *t, size_t *np, const char **what)
 {
 	const struct host	**hs = act_selection(t, np, what);
-	const char		**names;
-	char			*p = NULL;
+	struct buf		 b;
 	size_t			 i;
 
-	if (strcmp(*what, "all") != 0 && *np > 0) {
-		names = xcalloc(*np, sizeof(*names));
-		for (i = 0; i < *np; i++)
-			names[i] = hs[i]->name;
-		p = hostrange_fold(names, *np);
-		free(names);
+	if (strcmp(*what, "all") == 0 || *np == 0) {
+		free(hs);
+		return NULL;
 	}
+	buf_init(&b, 0, 0);
+	for (i = 0; i < *np; i++)
+		buf_addf(&b, "%s%s", i > 0 ? "," : "", hs[i]->name);
 	free(hs);
-	return p;
+	return buf_detach(&b, NULL);
 }
 
 /*
