@@ -141,6 +141,8 @@ like "$out" "^$id +done +[0-9TZ:-]+ +3 +2 +1 +0 +over-ssh$" \
 tmux_keys Q
 tmux_wait_dead "$W"
 is "$(tmux_status)" 1 "the TUI exits with the run's status (a host failed)"
+# The pane may be dead before tmux has read the last of its output.
+tmux_wait 'done with failures (status 1)' "$W"
 like "$(tmux_capture -J)" "^run $id: done with failures \\(status 1\\)" \
     "and says how the run ended"
 is "$(pane '#{alternate_on}')" 0 "the normal screen"
