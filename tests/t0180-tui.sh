@@ -300,6 +300,35 @@ cursor_is "0 5" "n: the next failed host (bad)"
 tmux_keys n
 cursor_is "0 9" "n: then the unreachable one (down)"
 
+# --- Tab and Shift-Tab, the Log filtered ---
+tmux_keys Tab
+sees "Tab: the next view, Run" "run $id: gates on 7 hosts"
+tmux_keys BTab
+sees "Shift-Tab: back to the Fleet" '▾ fra  3 hosts'
+tmux_keys BTab
+sees "Shift-Tab again: round to the last view, Keys" \
+    'look a key up by its ID'
+tmux_keys 4
+sees "4: the Log" 'wave 1 started: 4 hosts'
+tmux_keys /
+tmux_type bad
+tmux_keys Enter
+if tmux_wait_gone 'wave 1 started: 4 hosts' "$W"; then
+	_report 0 "/bad in the Log: the other lines go"
+else
+	_report 1 "/bad in the Log: the other lines go"
+fi
+like "$(tmux_capture)" "bad: failed: step 'fix': rc 4: fix: disk full on bad$" \
+    "bad's failure stays"
+is "$(tmux_capture | sed -n '2,22p' | grep -v '^ *$' | grep -vic bad)" 0 \
+    "the Log keeps only the lines with bad"
+tmux_keys Home Enter
+sees "Enter on a line about a host: the host" 'Host bad'
+tmux_keys Escape
+tmux_wait "bad: failed: step 'fix'" "$W"
+tmux_keys Escape
+sees "Esc clears the Log's filter" 'wave 1 started: 4 hosts'
+
 # --- the report, and the run as the CLI sees it ---
 tmux_keys r
 sees "r: the report" "lifeboat report: run $id"
@@ -546,8 +575,10 @@ like "$(tmux_capture)" '│ steady on 3 hosts in ' \
     "s with the Fleet filtered to web*: the run takes those 3 hosts"
 tmux_keys Escape
 tmux_wait_gone 'Start the run?' "$W"
-tmux_keys Escape
-tmux_wait 'filter cleared' "$W"
+tmux_keys 1 :
+tmux_type filter
+tmux_keys Enter
+tmux_wait Frankfurt "$W"
 tmux_keys g j Space G k Space
 tmux_wait '2 hosts tagged' "$W"
 startdlg
