@@ -49,7 +49,8 @@ sees "the Fleet comes up" Frankfurt
 tmux_settle
 is "$(row 0)" " lifeboat  1 Fleet  2 Run  3 Checklist  4 Log  5 Keys" \
     "row 0: the tabs"
-is "$(row 1)" "▾ ams  4 hosts   Amsterdam" "a site, its host count, its description"
+is "$(row 1)" "▾ ams  4 hosts   Amsterdam" \
+    "a site, its host count, its description"
 is "$(row 2)" "    web1               idle" "a host and its state word"
 is "$(row 6)" "▾ fra  3 hosts   Frankfurt" "the second site"
 is "$(row 22)" " sim.yml: 7 hosts, 2 sites | p picks a playbook" \
@@ -202,7 +203,8 @@ tmux_keys P
 sees_re "P: the status bar says HELD" "\\| run $id HELD "
 tmux_keys j Enter
 sees "the gate's dialog" "Sign off 'wave 1'"
-like "$(tmux_capture)" 'Wave 1 starts when this is signed\.' "it says what it does"
+like "$(tmux_capture)" 'Wave 1 starts when this is signed\.' \
+    "it says what it does"
 tmux_keys Enter
 sees "the gate is signed" "signed off: 'wave 1' by tui-tester"
 tmux_keys 2
@@ -212,7 +214,8 @@ like "$(row 4)" '^  wave 1 .* 0/4 .*\(not started\)$' \
     "held: wave 1 does not start though signed"
 like "$(row 22)" "\\| run $id HELD [0-9]{2}:[0-9]{2}:[0-9]{2} \\| " \
     "held: HELD and the time since the run began"
-like "$(row 22)" "\\| ✓1 ok ·6 pending$" "80x24: the status bar has the counts"
+like "$(row 22)" "\\| ✓1 ok ·6 pending$" \
+    "80x24: the status bar has the counts"
 
 # --- resize mid-run ---
 tmux_settle
@@ -227,7 +230,8 @@ is "$(row 2)" 'HELD before wave 1: P to go on' "200x60: still held"
 is "$(row 58 | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/hh:mm:ss/')" \
     " sim.yml: 7 hosts, 2 sites | run $id HELD hh:mm:ss | ✓1 ok ·6 pending" \
     "200x60: the whole status bar on row 58"
-like "$(row 59)" "^(signed off: 'wave 1' by tui-tester|Tab:pane  Enter:open  P:hold/go on)" \
+like "$(row 59)" \
+    "^(signed off: 'wave 1' by tui-tester|Tab:pane  Enter:open  P:hold/go on)" \
     "200x60: the message or the keys on row 59"
 is "$(tmux_cursor)" "$cur" "200x60: the same selection, the cursor on it"
 before=$(screen_e)
@@ -394,7 +398,8 @@ sees "the Host view of db1" 'Host db1'
 tmux_keys End
 sees_re "End: its last lines, the exec's output" \
     '^       from-the-tui( +[0-9]+-[0-9]+/[0-9]+)?$'
-like "$(tmux_capture)" '^exec `echo from-the-tui`: rc 0$' "under the exec's command"
+like "$(tmux_capture)" '^exec `echo from-the-tui`: rc 0$' \
+    "under the exec's command"
 lb runs
 like "$out" ' done .* 2 +2 +0 +0 +echo from-the-tui$' \
     "the exec is a run of its own, as on the CLI"
@@ -525,7 +530,8 @@ tmux_keys A
 sees "A: the abort dialog" 'Abort the run?'
 like "$(tmux_capture)" "Run $aid: no more hosts or waves start;" \
     "it names the run"
-like "$(tmux_capture)" 'The run ends \(status 130\); its report lists what ran\.' \
+like "$(tmux_capture)" \
+    'The run ends \(status 130\); its report lists what ran\.' \
     "and says what comes of it"
 tmux_keys n
 tmux_wait_gone 'Abort the run?' "$W"
@@ -538,7 +544,8 @@ tmux_keys y
 sees "y: the run ends, interrupted" 'interrupted (status 130): r for the report'
 like "$(row 3)" '^. canary +█+ 1/1  1 ok ' "the canary done"
 like "$(row 4)" '^  wave 1 .* 0/2 .*\(not started\)$' "wave 1 never started"
-like "$(row 22)" "\\| run $aid ended [0-9:]{8} \\| ✓1 ok" "the status bar: ended"
+like "$(row 22)" "\\| run $aid ended [0-9:]{8} \\| ✓1 ok" \
+    "the status bar: ended"
 lb runs show "$aid"
 like "$out" 'ended [0-9TZ:-]+ with status 130' \
     "its journal: ended with status 130, as lifeboat run on SIGINT"
@@ -549,7 +556,8 @@ tmux_wait_dead "$W"
 is "$(tmux_status)" 130 "the TUI exits with the run's status"
 # The pane may be dead before tmux has read the last of its output.
 tmux_wait 'interrupted (status 130); lifeboat report' "$W"
-like "$(tmux_capture -J)" "^run $aid: interrupted \\(status 130\\); lifeboat report $aid$" \
+like "$(tmux_capture -J)" \
+    "^run $aid: interrupted \\(status 130\\); lifeboat report $aid$" \
     "at exit: the run, how it ended, where its report is"
 out=$(timeout 30 "$LIFEBOAT" resume "$aid" </dev/null 2>&1)
 is "$?" 2 "an ended run is not resumed (as on the CLI)"
@@ -663,7 +671,8 @@ tmux_keys Q
 tmux_wait 'Quit?' "$W"
 tmux_keys y
 sees "y: out" END
-like "$(tmux_capture -J)" "^run $qid: interrupted \\(status 130\\); lifeboat report $qid$" \
+like "$(tmux_capture -J)" \
+    "^run $qid: interrupted \\(status 130\\); lifeboat report $qid$" \
     "Q: the run was interrupted"
 like "$(tmux_capture)" '^tui exit 130$' "Q during a run: exit 130"
 stty_sane "Q"
@@ -727,7 +736,8 @@ print(" ".join(sorted("%s=%s" % (h["name"], h["status"])
     "db1=ok db2=ok web1=ok web2=ok web3=ok" "every host of it ended ok"
 like "$(printf '%s' "$out" | python3 -c '
 import json, sys
-print(json.load(sys.stdin)["signoffs"])' 2>&1)" "'by': 'tui-tester'.*'by': 'cli-user'" \
+print(json.load(sys.stdin)["signoffs"])' 2>&1)" \
+    "'by': 'tui-tester'.*'by': 'cli-user'" \
     "with the sign-offs of both"
 
 done_testing

@@ -30,7 +30,8 @@ if ! sshd_start; then
 fi
 ok "sshd starts" test -n "$SSHD_PORT"
 unset SSH_AUTH_SOCK
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp:print_suppressions=0"
+LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$T/lsan.supp"
+export LSAN_OPTIONS="$LSAN_OPTIONS:print_suppressions=0"
 printf '%s\n' "leak:libssh2_userauth_publickey_frommemory" \
     "leak:libssh2_session_handshake" >"$T/lsan.supp"
 
@@ -104,7 +105,8 @@ like "$(row 4)" '^. wave 1 +█+ 2/2  1 ok  1 failed  0 unreachable$' \
     "wave 1: done, one failure"
 tmux_keys j
 sees "the hosts of wave 1" 'hosts of wave 1, failures first'
-like "$(row 6)" "^✗ db1 +FAILED +step 'not db1': rc 1$" "the failed host first"
+like "$(row 6)" "^✗ db1 +FAILED +step 'not db1': rc 1$" \
+    "the failed host first"
 like "$(row 7)" '^✓ web2 +ok ' "then the other"
 ok "wave 1 wrote its files" test -f "$T/out/web2" -a -f "$T/out/db1"
 like "$(row 28)" "\\| run $id ended [0-9:]{8} \\| ✓2 ok ✗1 FAILED" \

@@ -132,7 +132,8 @@ pager_text() {
 				    <<<"$scr" | sed 's/ *$//')
 			elif [ -z "${line[$((from + r - 1))]+set}" ]; then
 				line[$((from + r - 1))]=$(sed -n "$((r + 1))p" \
-				    <<<"$scr" | sed -E 's/ *[0-9]+-[0-9]+\/[0-9]+ *$//')
+				    <<<"$scr" |
+				    sed -E 's/ *[0-9]+-[0-9]+\/[0-9]+ *$//')
 			fi
 		done
 		[ "$((from + h - 1))" -lt "$total" ] || break
