@@ -679,9 +679,9 @@ stty_sane "Q"
 lb runs show "$qid"
 like "$out" 'with status 130' "the run quit ended with status 130"
 
-# tui_pid: the TUI under the wrapper.
+# tui_pid: the TUI, the wrapper's one child.
 tui_pid() {
-	pgrep -P "$tmux_pane_pid" -x lifeboat
+	pgrep -P "$tmux_pane_pid"
 }
 tmux_start 80 24 bash "$T/wrap.sh" "$LIFEBOAT" -i "$INV" tui \
     "$DATA/steady.yml"

@@ -145,10 +145,12 @@ pager_text() {
 	done
 }
 
-# screen_e: the screen with its attributes, the run's clock masked (it
-# ticks while a run is on).
+# screen_e: the screen with its attributes but for its last row (where a
+# message gives way to the keys after a few seconds), the run's clock
+# masked (it ticks while a run is on).
 screen_e() {
-	tmux_capture -e | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/hh:mm:ss/'
+	tmux_capture -e | sed '$d' |
+	    sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/hh:mm:ss/'
 }
 
 # run_state ID: the state `lifeboat runs` gives run ID.
