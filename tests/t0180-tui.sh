@@ -583,10 +583,12 @@ like "$(tmux_capture)" '│ steady on 3 hosts in ' \
     "s with the Fleet filtered to web*: the run takes those 3 hosts"
 tmux_keys Escape
 tmux_wait_gone 'Start the run?' "$W"
-tmux_keys 1 :
-tmux_type filter
-tmux_keys Enter
-tmux_wait Frankfurt "$W"
+tmux_keys 1
+tmux_wait_gone 'nothing was run' "$W"
+tmux_keys Escape
+tmux_wait 'filter cleared' "$W"
+tmux_keys u
+tmux_wait "no host tagged" "$W"
 tmux_keys g j Space G k Space
 tmux_wait '2 hosts tagged' "$W"
 startdlg

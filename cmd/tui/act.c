@@ -325,6 +325,22 @@ go(struct tui *t, bool ok, const char *text, size_t i)
 	tui_show(t, V_RUN);
 }
 
+/* Whether the plan on show is still of the selection. */
+static bool
+same_selection(struct tui *t)
+{
+	const char	*what;
+	char		*limit;
+	size_t		 n;
+	bool		 same;
+
+	limit = selection_pattern(t, &n, &what);
+	same = (limit == NULL && t->limit == NULL) || (limit != NULL &&
+	    t->limit != NULL && strcmp(limit, t->limit) == 0);
+	free(limit);
+	return same;
+}
+
 void
 act_start(struct tui *t)
 {
@@ -338,8 +354,9 @@ act_start(struct tui *t)
 	}
 	if (session_busy(t))
 		return;
-	if (!t->pending) {
-		/* The plan first, always: s again starts. */
+	if (!t->pending || !same_selection(t)) {
+		/* The plan first, always, of what s would start: s again
+		 * starts it. */
 		act_check(t);
 		return;
 	}

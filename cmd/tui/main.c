@@ -190,9 +190,13 @@ draw_status(struct tui *t, int y)
 	int64_t		 el;
 
 	term_fill(y, 0, COLS, RL_STATUS, t);
-	snprintf(b, sizeof b, " %s: %zu host%s, %zu site%s ", t->inv_name,
-	    t->nhosts, cmd_plural(t->nhosts), t->nsites,
-	    cmd_plural(t->nsites));
+	/* Narrow: the run and its counts matter more than the sizes. */
+	if (COLS < 120 && t->sess.run != NULL && !t->pending)
+		snprintf(b, sizeof b, " %s ", t->inv_name);
+	else
+		snprintf(b, sizeof b, " %s: %zu host%s, %zu site%s ",
+		    t->inv_name, t->nhosts, cmd_plural(t->nhosts), t->nsites,
+		    cmd_plural(t->nsites));
 	x = term_put(t, y, 0, COLS, b, RL_STATUS);
 	if (t->sess.run != NULL && !t->pending) {
 		el = (t->running ? loop_now(t->loop) : t->t_end) - t->t_start;

@@ -229,6 +229,7 @@ host_done(struct tui *t, size_t h, const struct run_event *ev)
 	model_set(t, h, st);
 	if (w == NULL)
 		return;
+	w->started = true;	/* a resume's hosts end in waves gone by */
 	w->done++;
 	if (st == HS_OK || st == HS_CHANGED)
 		w->ok++;

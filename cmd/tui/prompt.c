@@ -396,6 +396,11 @@ dlg_box(const struct tui *t)
 			w = lw;
 		lines++;
 	}
+	for (size_t i = 0; d->kind == DLG_PICK && i < d->nitems; i++) {
+		lw = cols(t, d->items[i], strlen(d->items[i])) + 4;
+		if (lw > w)
+			w = lw;
+	}
 	if (d->kind == DLG_PICK)
 		lines += (int)d->nitems;
 	else if (d->kind != DLG_CONFIRM)

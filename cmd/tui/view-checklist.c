@@ -100,7 +100,7 @@ checklist_draw(struct tui *t, struct view *v, int y, int h)
 	char		 name[256], who[256];
 	const char	*state, *owner;
 	enum role	 role;
-	int		 row, cy = y, lh;
+	int		 row, cy = y, lh, nw, ow;
 	size_t		 i;
 
 	if (t->pb == NULL) {
@@ -115,8 +115,11 @@ checklist_draw(struct tui *t, struct view *v, int y, int h)
 		move(y, 0);
 		return;
 	}
-	term_put(t, y, 0, COLS, "   state     step                           "
-	    "owner                signed by", RL_DIM);
+	nw = COLS >= 100 ? 30 : 20;
+	ow = COLS >= 100 ? 20 : 12;
+	snprintf(name, sizeof name, "   %-9s %-*s %-*s %s", "state", nw, "step",
+	    ow, "owner", "signed by");
+	term_put(t, y, 0, COLS, name, RL_DIM);
 	y++;
 	h--;
 	lh = h - 4 > 1 ? h - 4 : 1;
@@ -135,11 +138,12 @@ checklist_draw(struct tui *t, struct view *v, int y, int h)
 		    "WAITING") == 0 ? term_sym(t, "\xe2\x80\xa6", "w") : " ",
 		    role);
 		term_put(t, y + row, 3, 9, state, role);
-		term_put(t, y + row, 13, 30, name, i == v->l.sel ? RL_SELECT :
-		    RL_NORMAL);
-		term_put(t, y + row, 44, 20, owner, RL_NORMAL);
-		if (COLS > 66)
-			term_put(t, y + row, 65, COLS - 65, who, RL_NORMAL);
+		term_put(t, y + row, 13, nw, name, i == v->l.sel ?
+		    RL_SELECT : RL_NORMAL);
+		term_put(t, y + row, 14 + nw, ow, owner, RL_NORMAL);
+		if (COLS > 15 + nw + ow)
+			term_put(t, y + row, 15 + nw + ow, COLS - 15 - nw - ow,
+			    who, RL_NORMAL);
 		if (i == v->l.sel)
 			cy = y + row;
 	}
