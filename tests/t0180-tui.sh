@@ -562,6 +562,40 @@ like "$(tmux_capture -J)" \
 out=$(timeout 30 "$LIFEBOAT" resume "$aid" </dev/null 2>&1)
 is "$?" 2 "an ended run is not resumed (as on the CLI)"
 
+# --- -l, :playbook, a run that halts ---
+tmux_start 80 24 "$LIFEBOAT" -i "$INV" tui -l 'web*'
+tmux_wait Amsterdam "$W"
+tmux_settle
+scr=$(tmux_capture)
+like "$scr" '^    web3 ' "-l web*: the Fleet shows web3"
+unlike "$scr" 'bad|db1|Frankfurt' "and nothing else"
+tmux_keys :
+tmux_type "playbook $DATA/halt.yml"
+tmux_keys Enter
+sees ":playbook FILE: its plan" 'nothing was run (--check)'
+like "$(tmux_capture)" '^rollout: 3 hosts in 2 waves$' \
+    "limited to the Fleet's filter"
+tmux_keys s
+sees "the start dialog" 'halt on 3 hosts in 2 waves'
+tmux_keys y
+sees "the canary fails: HALTED" 'HALTED: 1 of 1 canary host failed'
+like "$(row 4)" '^  wave 1 .* 0/2 .*\(not started\)$' "wave 1 never starts"
+like "$(row 6)" "^✗ web1 +FAILED +step 'break': rc 3$" "the canary's failure"
+like "$(row 22)" "\\| run [^ ]+ HALTED [0-9:]{8} \\| ✗1 FAILED" \
+    "the status bar: HALTED"
+tmux_keys 1
+sees "the Fleet: the hosts not run" 'not run'
+scr=$(tmux_capture)
+like "$scr" '^  - web2 +not run$' "web2 not run"
+like "$scr" "^  ✗ web1 +FAILED +step 'break': rc 3$" "web1 failed"
+hid=$(run_id)
+tmux_keys Q
+tmux_wait_dead "$W"
+is "$(tmux_status)" 3 "the TUI exits 3, as lifeboat run does when it halts"
+tmux_wait 'HALTED (status 3)' "$W"
+like "$(tmux_capture -J)" "^run $hid: HALTED \\(status 3\\); lifeboat report $hid$" \
+    "and says so"
+
 # --- a run limited to the Fleet's filter, or to tagged hosts ---
 # startdlg: s until the start dialog (a plan may come first), or an error.
 startdlg() {
