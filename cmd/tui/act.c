@@ -263,6 +263,13 @@ act_check(struct tui *t)
 		return;
 	limit = selection_pattern(t, &n, &what);
 	if (make_run(t, limit) == EXIT_OK) {
+		/* Names when they are few; else how many, and which way. */
+		if (limit != NULL && strlen(limit) <= 40)
+			snprintf(t->limit_text, sizeof t->limit_text, "%s",
+			    limit);
+		else if (limit != NULL)
+			snprintf(t->limit_text, sizeof t->limit_text, "the "
+			    "%zu %s hosts", n, what);
 		show_plan(t);
 		tui_msg(t, RL_NORMAL, "the plan of %s on %zu host%s (%s); s "
 		    "starts it", t->pb->name, t->nrun, cmd_plural(t->nrun),
@@ -345,8 +352,7 @@ void
 act_start(struct tui *t)
 {
 	struct buf	 body;
-	size_t		 i, k = 0, ch = 0;
-	bool		 confirm = false;
+	size_t		 i, k = 0;
 
 	if (t->pb == NULL) {
 		act_pick_playbook(t);
@@ -365,24 +371,20 @@ act_start(struct tui *t)
 	    t->nrun, cmd_plural(t->nrun), run_plan(t->sess.run)->nwaves,
 	    cmd_plural(run_plan(t->sess.run)->nwaves));
 	if (t->limit != NULL)
-		buf_addf(&body, "\nlimited to %s", t->limit);
+		buf_addf(&body, "\nlimited to %s", t->limit_text);
 	for (i = 0; i < t->pb->nsteps; i++) {
-		if (t->pb->steps[i].confirm)
-			confirm = true;
-		if (t->pb->steps[i].confirm && k++ == 0)
+		if (!t->pb->steps[i].confirm)
+			continue;
+		if (k++ == 0)
 			buf_adds(&body, "\n\nThese steps change hosts and are "
 			    "marked confirm:");
-		if (t->pb->steps[i].confirm)
-			buf_addf(&body, "\n  %s", t->pb->steps[i].name);
-		if (t->pb->steps[i].confirm)
-			ch++;
+		buf_addf(&body, "\n  %s", t->pb->steps[i].name);
 	}
-	if (confirm)
+	if (k > 0) {
 		buf_addf(&body, "\nThey will run on up to %zu host%s.",
 		    t->nrun, cmd_plural(t->nrun));
-	if (confirm)
 		dlg_type_yes(t, "Start the run?", buf_str(&body), go);
-	else
+	} else
 		dlg_confirm(t, "Start the run?", buf_str(&body), go);
 	buf_release(&body);
 }
@@ -706,7 +708,6 @@ exec_go(struct tui *t, bool ok, const char *text, size_t i)
 	t->exec.pid = pid;
 	t->exec.out = po[0];
 	t->exec.err = pe[0];
-	t->exec.n = n;
 	t->exec.done = t->exec.failed = 0;
 	t->exec.id[0] = '\0';
 	buf_init(&t->exec.obuf, 0, 0);

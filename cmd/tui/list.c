@@ -43,6 +43,20 @@ list_fit(struct list *l, int h)
 		l->top = 0;
 }
 
+bool
+list_click(struct list *l, int y)
+{
+	size_t	 i;
+
+	if (y < 0 || l->height <= 0 || y >= l->height)
+		return false;
+	i = l->top + (size_t)y;
+	if (i >= l->n)
+		return false;
+	l->sel = i;
+	return true;
+}
+
 int
 list_key(struct list *l, int key)
 {
@@ -86,6 +100,18 @@ list_key(struct list *l, int key)
 	return TUI_HANDLED | TUI_REDRAW;
 }
 
+int
+view_list_click(struct tui *t, struct view *v, int y, bool open)
+{
+	/* y counts from the view's first screen row (1); l.y is where the
+	 * list was drawn. */
+	if (!list_click(&v->l, y + 1 - v->l.y))
+		return TUI_HANDLED;
+	if (open)
+		return v->ops->key(t, v, '\n');
+	return TUI_HANDLED | TUI_REDRAW;
+}
+
 void
 view_rows_reset(struct view *v)
 {
@@ -122,7 +148,7 @@ pager_clear(struct pager *pg)
 void
 pager_set(struct pager *pg, const char *text, size_t len)
 {
-	size_t	 i, cap = 64, sel = pg->l.sel, top = pg->l.top;
+	size_t	 i, cap = 64;
 
 	buf_release(&pg->text);
 	buf_init(&pg->text, 0, pg->secret ? BUF_WIPE : 0);
@@ -140,14 +166,8 @@ pager_set(struct pager *pg, const char *text, size_t len)
 		}
 		pg->lines[pg->nlines++] = i;
 	}
+	/* Where the reader was, as far as the new text goes. */
 	list_set(&pg->l, pg->nlines);
-	pg->l.sel = sel;
-	pg->l.top = top;
-	list_set(&pg->l, pg->nlines);
-	if (pg->follow && pg->nlines > 0) {
-		pg->l.sel = pg->nlines - 1;
-		pg->l.top = pg->l.sel;
-	}
 }
 
 static size_t
@@ -188,7 +208,6 @@ pager_find(struct pager *pg, size_t from, int dir)
 		if (line_has(pg, i, pg->search)) {
 			pg->l.sel = i;
 			pg->l.top = i;
-			pg->follow = false;
 			return true;
 		}
 	}
@@ -244,7 +263,6 @@ pager_key(struct tui *t, struct pager *pg, int key)
 	case 'k':
 		if (pg->l.top > 0)
 			pg->l.top--;
-		pg->follow = false;
 		break;
 	case KEY_DOWN:
 	case 'j':
@@ -254,7 +272,6 @@ pager_key(struct tui *t, struct pager *pg, int key)
 	case KEY_PPAGE:
 	case CTRL('b'):
 		pg->l.top = pg->l.top > page ? pg->l.top - page : 0;
-		pg->follow = false;
 		break;
 	case KEY_NPAGE:
 	case CTRL('f'):
@@ -263,7 +280,6 @@ pager_key(struct tui *t, struct pager *pg, int key)
 	case KEY_HOME:
 	case 'g':
 		pg->l.top = 0;
-		pg->follow = false;
 		break;
 	case KEY_END:
 	case 'G':

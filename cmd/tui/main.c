@@ -18,7 +18,6 @@
 #include <sys/ioctl.h>
 
 #include <errno.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +29,7 @@
 #include <curses.h>
 
 #include "diag.h"
-#include "inventory.h"
-#include "journal.h"
-#include "playbook.h"
-#include "transport.h"
 #include "tui.h"
-#include "vault.h"
 #include "xmalloc.h"
 
 #define MSG_MS		8000	/* a message stays this long */

@@ -143,7 +143,6 @@ struct pager {
 	struct list	 l;
 	size_t		 hscroll;
 	char		 search[256];
-	bool		 follow;	/* stick to the end */
 	bool		 secret;	/* wiped when replaced */
 };
 
@@ -233,7 +232,7 @@ struct texec {
 	int		 out, err;	/* pipes, or -1 */
 	struct buf	 obuf, ebuf;
 	char		*command;
-	size_t		 n, done, failed;
+	size_t		 done, failed;
 	char		 id[64];
 };
 
@@ -275,7 +274,8 @@ struct tui {
 	char			**signer;
 	int64_t			*signed_at;
 	bool			*waiting;	/* per step: a host waits */
-	char			*limit;		/* of the run, for display */
+	char			*limit;		/* of the run: host names */
+	char			 limit_text[64];	/* the same, to show */
 	struct inventory	*run_inv;	/* a resumed run's, or NULL */
 	struct jrun		*resume_jr;
 	char			*resume_dir;
@@ -371,6 +371,9 @@ const char *model_step_name(const struct tui *, size_t step);
 /* Navigation keys on l (height h): TUI_* bits. */
 int	 list_key(struct list *, int key);
 void	 list_fit(struct list *, int h);
+/* A click on row y of l (0: its first row on the screen): selects that
+ * row and returns true, or false when no row is there. */
+bool	 list_click(struct list *, int y);
 void	 list_set(struct list *, size_t n);
 void	 pager_set(struct pager *, const char *text, size_t len);
 void	 pager_clear(struct pager *);
@@ -378,6 +381,9 @@ void	 pager_draw(struct tui *, struct pager *, int y, int h);
 int	 pager_key(struct tui *, struct pager *, int key);
 /* Searches from line from in direction dir (+1/-1) for pg->search. */
 bool	 pager_find(struct pager *, size_t from, int dir);
+/* A click for views that are one list: selects the row, Enter on a
+ * double click (a view_ops.click). */
+int	 view_list_click(struct tui *, struct view *, int y, bool open);
 void	 view_rows_reset(struct view *);
 void	 view_rows_add(struct view *, size_t v);
 

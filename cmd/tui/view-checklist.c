@@ -180,29 +180,13 @@ checklist_key(struct tui *t, struct view *v, int key)
 	return 0;
 }
 
-static int
-checklist_click(struct tui *t, struct view *v, int y, bool open)
-{
-	size_t	 i;
-
-	if (y < 1)
-		return TUI_HANDLED;
-	i = v->l.top + (size_t)(y - 1);
-	if (i >= v->nrows)
-		return TUI_HANDLED;
-	v->l.sel = i;
-	if (open)
-		return checklist_key(t, v, '\n');
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 const struct view_ops view_checklist_ops = {
 	.name = "checklist",
 	.title = "Checklist",
 	.hint = "Enter/s:sign off  j/k:move  ?:help",
 	.draw = checklist_draw,
 	.key = checklist_key,
-	.click = checklist_click,
+	.click = view_list_click,
 	.tab = true,
 	.hotkey = '3',
 };

@@ -98,11 +98,10 @@ draw_host(struct tui *t, int y, size_t h, bool selected)
 {
 	struct thost	*th = &t->hosts[h];
 	char		 b[512];
-	int		 x = 2, nw = COLS >= 100 ? 24 : 18;
+	int		 x = 4, nw = COLS >= 100 ? 24 : 18;
 
 	term_put(t, y, 0, 2, th->tagged ? "*" : " ", RL_NORMAL);
-	x += term_put(t, y, x, 2, term_glyph(t, th->st), hstate_role(th->st));
-	x = 4;
+	term_put(t, y, 2, 2, term_glyph(t, th->st), hstate_role(th->st));
 	term_put(t, y, x, nw, th->h->name, selected ? RL_SELECT :
 	    RL_NORMAL);
 	x += nw + 1;
@@ -276,19 +275,6 @@ fleet_key(struct tui *t, struct view *v, int key)
 	return 0;
 }
 
-static int
-fleet_click(struct tui *t, struct view *v, int y, bool open)
-{
-	size_t	 i = v->l.top + (size_t)y;
-
-	if (i >= v->nrows)
-		return TUI_HANDLED;
-	v->l.sel = i;
-	if (open)
-		return fleet_key(t, v, '\n');
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static void
 fleet_enter(struct tui *t, struct view *v)
 {
@@ -303,7 +289,7 @@ const struct view_ops view_fleet_ops = {
 	    "  x:exec  ?:help",
 	.draw = fleet_draw,
 	.key = fleet_key,
-	.click = fleet_click,
+	.click = view_list_click,
 	.filter = fleet_filter,
 	.enter = fleet_enter,
 	.tab = true,

@@ -89,19 +89,6 @@ log_key(struct tui *t, struct view *v, int key)
 	return 0;
 }
 
-static int
-log_click(struct tui *t, struct view *v, int y, bool open)
-{
-	size_t	 i = v->l.top + (size_t)y;
-
-	if (i >= v->nrows)
-		return TUI_HANDLED;
-	v->l.sel = i;
-	if (open)
-		return log_key(t, v, '\n');
-	return TUI_HANDLED | TUI_REDRAW;
-}
-
 static void
 log_filter(struct tui *t, struct view *v)
 {
@@ -123,7 +110,7 @@ const struct view_ops view_log_ops = {
 	.hint = "/:filter  End:follow  Enter:open the host  ?:help",
 	.draw = log_draw,
 	.key = log_key,
-	.click = log_click,
+	.click = view_list_click,
 	.filter = log_filter,
 	.enter = log_enter,
 	.tab = true,

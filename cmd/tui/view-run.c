@@ -125,7 +125,7 @@ run_draw(struct tui *t, struct view *v, int y, int h)
 	}
 	snprintf(b, sizeof b, "run %s: %s on %zu host%s%s%s", t->sess.id,
 	    t->pb->name, t->nrun, cmd_plural(t->nrun), t->limit ?
-	    ", limit " : "", t->limit ? t->limit : "");
+	    ", limit " : "", t->limit ? t->limit_text : "");
 	term_put(t, y, 0, COLS, b, RL_NORMAL);
 	state_line(t, y + 1);
 	y += 2;
@@ -241,30 +241,19 @@ run_key(struct tui *t, struct view *v, int key)
 	return 0;
 }
 
-/* y counts from the view's first row: two lines of state, the waves,
- * a heading, the hosts. */
 static int
 run_click(struct tui *t, struct view *v, int y, bool open)
 {
-	size_t	 i;
-
 	if (t->sess.run == NULL || t->pending)
 		return TUI_HANDLED;
-	if (y >= 2 && y < 2 + v->l.height) {
-		i = v->l.top + (size_t)(y - 2);
-		if (i < t->nwaves) {
-			v->pane = 0;
-			v->l.sel = i;
-			v->l2.sel = v->l2.top = 0;
-		}
-	} else if (y >= 3 + v->l.height) {
-		i = v->l2.top + (size_t)(y - 3 - v->l.height);
-		if (i < v->nrows) {
-			v->pane = 1;
-			v->l2.sel = i;
-			if (open)
-				tui_open_host(t, v->rows[i]);
-		}
+	/* y counts from the view's first screen row (1). */
+	if (list_click(&v->l, y + 1 - v->l.y)) {
+		v->pane = 0;
+		v->l2.sel = v->l2.top = 0;
+	} else if (list_click(&v->l2, y + 1 - v->l2.y)) {
+		v->pane = 1;
+		if (open)
+			tui_open_host(t, v->rows[v->l2.sel]);
 	}
 	return TUI_HANDLED | TUI_REDRAW;
 }
